@@ -1,0 +1,71 @@
+"""Engine fakes for unit tests: fast, deterministic, counting their calls."""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+import threading
+import time
+import wave
+
+from voiceguide.speech.base import NoSpeechError, Pcm, Synthesis, Transcript
+
+
+def tone_wav(seconds: float = 1.0, rate: int = 22050, freq: float = 440.0) -> bytes:
+    """A sine tone as 16-bit mono WAV."""
+    frames = b"".join(
+        struct.pack("<h", int(8000 * math.sin(2 * math.pi * freq * i / rate)))
+        for i in range(int(seconds * rate))
+    )
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(frames)
+    return out.getvalue()
+
+
+class FakeTTS:
+    """Speaks every text as a one-second tone; counts calls; can be slowed down."""
+
+    name = "fake"
+    cache_key = "fake|tone"
+
+    def __init__(self, delay: float = 0.0):
+        self.calls: list[str] = []
+        self.delay = delay
+        self._lock = threading.Lock()
+
+    def synthesize(self, text: str) -> Synthesis:
+        with self._lock:
+            self.calls.append(text)
+        time.sleep(self.delay)
+        return Synthesis(wav=tone_wav(), sample_rate=22050, seconds=1.0)
+
+
+class FakeSTT:
+    """Returns a preset transcript; raises NoSpeechError for an empty one."""
+
+    name = "fake"
+
+    def __init__(self, text: str = "a fake transcript"):
+        self.text = text
+        self.calls = 0
+
+    def transcribe(self, pcm: Pcm) -> Transcript:
+        self.calls += 1
+        if not self.text:
+            raise NoSpeechError()
+        return Transcript(text=self.text, seconds=pcm.seconds, engine=self.name)
+
+
+def build_tts(config) -> FakeTTS:
+    """Registry factory for the fake narrator."""
+    return FakeTTS()
+
+
+def build_stt(config) -> FakeSTT:
+    """Registry factory for the fake recogniser."""
+    return FakeSTT()

