@@ -16,8 +16,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     `test_config`, when given, replaces the file and environment layers (tests).
     """
     instance_path = os.environ.get("VOICEGUIDE_DATA_DIR") or None
-    app = Flask(__name__, instance_path=str(Path(instance_path).resolve()) if instance_path
-                else None, instance_relative_config=True)
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+        instance_relative_config=True,
+    )
     app.config.from_mapping(config.defaults(app.instance_path))
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

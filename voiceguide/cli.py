@@ -16,7 +16,9 @@ def pregenerate_all(app: Flask, progress: bool = True) -> dict:
     with app.app_context():
         cache = narration().cache
         texts = list(
-            dict.fromkeys(p.text for s in app.extensions["voiceguide.program"].stages for p in s.parts)
+            dict.fromkeys(
+                p.text for s in app.extensions["voiceguide.program"].stages for p in s.parts
+            )
         )
         made = skipped = 0
         started = time.perf_counter()
@@ -37,6 +39,5 @@ def register(app: Flask) -> None:
         """Render all narration into the cache, skipping what is there."""
         counts = pregenerate_all(current_app._get_current_object())
         click.echo(
-            f"{counts['made']} made, {counts['skipped']} already cached, "
-            f"{counts['seconds']:.1f} s"
+            f"{counts['made']} made, {counts['skipped']} already cached, {counts['seconds']:.1f} s"
         )

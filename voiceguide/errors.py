@@ -55,8 +55,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(e: CSRFError):
-        return error_response(400, "The form expired or was sent without its security token. "
-                              "Please reload the page and try again.")
+        return error_response(
+            400,
+            "The form expired or was sent without its security token. "
+            "Please reload the page and try again.",
+        )
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):

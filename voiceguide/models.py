@@ -73,9 +73,9 @@ class Entry(db.Model):
     @property
     def transcript(self) -> str | None:
         """The person's correction when there is one, else the machine's text."""
-        return self.corrected_transcript if self.corrected_transcript is not None else (
-            self.machine_transcript
-        )
+        if self.corrected_transcript is not None:
+            return self.corrected_transcript
+        return self.machine_transcript
 
 
 @event.listens_for(Engine, "connect")

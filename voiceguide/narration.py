@@ -79,4 +79,3 @@ def audio(key: str, ext: str):
     response.cache_control.immutable = True
     response.cache_control.public = True
     return response
-

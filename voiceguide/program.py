@@ -163,14 +163,18 @@ def _stage(data: object, index: int) -> Stage:
             raise ProgramError(
                 f"{part_where}: field 'kind' must be one of {', '.join(PART_KINDS)}, got {kind!r}"
             )
-        parts.append(Part(id=_ident(raw, "id", part_where), kind=kind, text=_text(raw, "text", part_where)))
+        parts.append(
+            Part(id=_ident(raw, "id", part_where), kind=kind, text=_text(raw, "text", part_where))
+        )
     ids = [p.id for p in parts]
     duplicate = next((i for i in ids if ids.count(i) > 1), None)
     if duplicate:
         raise ProgramError(f"{where}: field 'id' {duplicate!r} is used by two parts")
     kinds = [p.kind for p in parts]
     if kinds[0] != "intro" or kinds[-1] != "closing" or kinds.count("intro") != 1:
-        raise ProgramError(f"{where}: field 'parts' must start with an intro and end with a closing")
+        raise ProgramError(
+            f"{where}: field 'parts' must start with an intro and end with a closing"
+        )
     if "instruction" not in kinds:
         raise ProgramError(f"{where}: field 'parts' needs an instruction")
     if not 1 <= kinds.count("prompt") <= 5:

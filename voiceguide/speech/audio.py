@@ -54,7 +54,19 @@ def decode_file(path: str, max_seconds: float | None = None, timeout: float = 12
     decoded samples. Decoding stops just past `max_seconds`, so a huge file cannot
     fill memory; the caller sees the over-long length and refuses it.
     """
-    command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-i", path, "-vn", "-ac", "1", "-ar", "16000"]
+    command = [
+        ffmpeg_exe(),
+        "-nostdin",
+        "-v",
+        "error",
+        "-i",
+        path,
+        "-vn",
+        "-ac",
+        "1",
+        "-ar",
+        "16000",
+    ]
     if max_seconds is not None:
         command += ["-t", f"{max_seconds + 1:.3f}"]
     command += ["-f", "wav", "-acodec", "pcm_s16le", "-"]

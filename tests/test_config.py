@@ -1,0 +1,66 @@
+"""Configuration layers: defaults, instance/config.py, VOICEGUIDE_* variables."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from voiceguide import create_app
+from voiceguide.speech.base import SetupError
+
+
+def test_environment_overrides_defaults(monkeypatch, tmp_path, fake_engines):
+    monkeypatch.setenv("VOICEGUIDE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("VOICEGUIDE_AUDIO_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("VOICEGUIDE_MAX_UPLOAD_MB", "3")
+    monkeypatch.setenv("VOICEGUIDE_TTS_ENGINE", "fake")
+    app = create_app()
+    assert app.config["DATA_DIR"] == str(tmp_path / "data")
+    assert app.config["MAX_CONTENT_LENGTH"] == 3 * 1024 * 1024
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("/data/voiceguide.sqlite")
+    assert app.config["STT_ENGINE"] == "whisper"
+
+
+def test_instance_config_file_is_read_and_environment_wins(monkeypatch, tmp_path, fake_engines):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.py").write_text("MAX_RECORDING_SECONDS = 120\nMAX_UPLOAD_MB = 7\n")
+    monkeypatch.setenv("VOICEGUIDE_DATA_DIR", str(data))
+    monkeypatch.setenv("VOICEGUIDE_AUDIO_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("VOICEGUIDE_MAX_UPLOAD_MB", "9")
+    app = create_app()
+    assert app.config["MAX_RECORDING_SECONDS"] == 120
+    assert app.config["MAX_UPLOAD_MB"] == 9
+
+
+def test_bad_number_in_environment_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("VOICEGUIDE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("VOICEGUIDE_MAX_UPLOAD_MB", "lots")
+    with pytest.raises(RuntimeError, match="VOICEGUIDE_MAX_UPLOAD_MB"):
+        create_app()
+
+
+def test_secret_key_is_generated_once_and_kept_private(make_app, tmp_path):
+    first = make_app(SECRET_KEY=None)
+    second = make_app(SECRET_KEY=None)
+    key_file = tmp_path / "data" / "secret_key"
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert len(first.config["SECRET_KEY"]) == 64
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("key", "valid"), [("TTS_ENGINE", "gtts, piper"), ("STT_ENGINE", "google, sphinx, whisper")]
+)
+def test_unknown_engine_lists_the_valid_ones(make_app, key, valid):
+    with pytest.raises(SetupError) as raised:
+        make_app(**{key: "espeak"})
+    assert "'espeak'" in str(raised.value)
+    assert valid in str(raised.value)
+
+
+def test_healthz_names_the_engines(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "tts": "fake", "stt": "fake"}
