@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from flask_migrate import upgrade
 
 from voiceguide import create_app
+from voiceguide.extensions import limiter
 from voiceguide.speech import registry
 
 
@@ -17,9 +21,12 @@ def fake_engines(monkeypatch):
 
 @pytest.fixture
 def make_app(tmp_path, fake_engines):
-    """Build an app with a fresh data directory; keyword arguments override config."""
+    """Build an app with a fresh, migrated data directory; keyword arguments override config.
 
-    def make(**overrides):
+    `migrate=False` leaves the database empty (for tests of the migrations themselves).
+    """
+
+    def make(migrate: bool = True, **overrides):
         config = {
             "TESTING": True,
             "DATA_DIR": str(tmp_path / "data"),
@@ -28,9 +35,18 @@ def make_app(tmp_path, fake_engines):
             "STT_ENGINE": "fake",
             "SECRET_KEY": "test-secret",
             "START_WORKER": False,
+            # CSRF on, as in production (Flask-WTF turns it off under TESTING otherwise).
+            "WTF_CSRF_ENABLED": True,
+            # Cheap argon2id hashes: the production cost makes every sign-up take 0.2 s.
+            "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
         }
         config.update(overrides)
-        return create_app(config)
+        app = create_app(config)
+        limiter.reset()  # the limiter is a module global: no limits carried over between tests
+        if migrate:  # the real migrations build the schema, as `make run` does
+            with app.app_context():
+                upgrade()
+        return app
 
     return make
 
@@ -51,3 +67,58 @@ def client(app):
 def runner(app):
     """A CLI runner."""
     return app.test_cli_runner()
+
+
+PASSWORD = "calm-river-lantern-42"
+"""A password strong enough for the sign-up checks."""
+
+_CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+class AuthActions:
+    """Sign up, sign in and out through the real forms, CSRF token included."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def csrf_token(self, path: str = "/") -> str:
+        """The token a page carries in its <meta name="csrf-token">."""
+        html = self.client.get(path).get_data(as_text=True)
+        return _CSRF_META.search(html).group(1)
+
+    def headers(self) -> dict:
+        """Headers for a fetch-style request: {"X-CSRFToken": ...}."""
+        return {"X-CSRFToken": self.csrf_token()}
+
+    def register(self, username: str = "alice", password: str = PASSWORD, confirm=None):
+        """Create an account (which also signs in)."""
+        return self.client.post(
+            "/auth/register",
+            data={
+                "username": username,
+                "password": password,
+                "confirm": password if confirm is None else confirm,
+                "csrf_token": self.csrf_token("/auth/register"),
+            },
+        )
+
+    def login(self, username: str = "alice", password: str = PASSWORD):
+        """Sign in."""
+        return self.client.post(
+            "/auth/login",
+            data={
+                "username": username,
+                "password": password,
+                "csrf_token": self.csrf_token("/auth/login"),
+            },
+        )
+
+    def logout(self):
+        """Sign out."""
+        return self.client.post("/auth/logout", data={"csrf_token": self.csrf_token()})
+
+
+@pytest.fixture
+def auth(client):
+    """AuthActions on the `client`: auth.register(), auth.login(), auth.headers()..."""
+    return AuthActions(client)

@@ -44,9 +44,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     narration.init_app(app)
     errors.register(app)
 
-    from . import api, cli, pages
+    from . import api, auth, cli, entries, journal, pages
 
-    for module in (pages, api, narration):
+    auth.init_app(app)
+    for module in (pages, api, narration, auth, entries, journal):
         app.register_blueprint(module.bp)
     cli.register(app)
     return app

@@ -1,0 +1,149 @@
+"""Exports of a journal: JSON (everything), Markdown (a workbook), and a zip with recordings."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO
+
+from .entries import entry_json, iso_utc, recording_file
+from .models import Entry, User
+from .program import Program, Stage
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class StageGroup:
+    """A stage's entries, by day; `stage` is None for entries of stages no longer in the program."""
+
+    stage: Stage | None
+    days: list[tuple[date, list[Entry]]] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """How many entries the group holds."""
+        return sum(len(entries) for _, entries in self.days)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored datetime as aware UTC (SQLite returns naive ones)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def grouped(entries: list[Entry], prog: Program) -> list[StageGroup]:
+    """Entries by stage (program order, unknown stages last), then by day, oldest first."""
+    ordered = sorted(entries, key=lambda e: (as_utc(e.created_at), e.id))
+    known = {s.id for s in prog.stages}
+    groups = [StageGroup(stage) for stage in prog.stages]
+    groups.append(StageGroup(None))
+    for entry in ordered:
+        group = groups[prog.index_of(entry.stage)] if entry.stage in known else groups[-1]
+        day = as_utc(entry.created_at).date()
+        if group.days and group.days[-1][0] == day:
+            group.days[-1][1].append(entry)
+        else:
+            group.days.append((day, [entry]))
+    return [g for g in groups if g.days]
+
+
+def recording_name(entry: Entry) -> str:
+    """The recording's file name inside the zip."""
+    suffix = Path(entry.recording_path or "").suffix
+    if not suffix and entry.recording_mimetype:
+        suffix = mimetypes.guess_extension(entry.recording_mimetype.split(";")[0]) or ""
+    stamp = as_utc(entry.created_at).strftime("%Y%m%d-%H%M%S")
+    return f"recordings/{entry.stage}/{stamp}-entry{entry.id}{suffix or '.audio'}"
+
+
+def journal_data(user: User, entries: list[Entry], prog: Program, with_files: bool = False) -> dict:
+    """Everything in the journal as plain data; `with_files` names the recordings in the zip."""
+    items = []
+    for entry in entries:
+        item = entry_json(entry)
+        item.pop("audio_url")
+        item["corrected_transcript"] = entry.corrected_transcript
+        item["program"] = entry.program
+        item["has_recording"] = recording_file(entry) is not None
+        if with_files:
+            item["recording_file"] = recording_name(entry) if item["has_recording"] else None
+        items.append(item)
+    return {
+        "format": "voiceguide-journal",
+        "version": FORMAT_VERSION,
+        "exported_at": iso_utc(datetime.now(UTC)),
+        "program": {"id": prog.id, "title": prog.title},
+        "account": {"username": user.username, "created_at": iso_utc(user.created_at)},
+        "entries": items,
+    }
+
+
+def to_json(user: User, entries: list[Entry], prog: Program, with_files: bool = False) -> str:
+    """The JSON export."""
+    data = journal_data(user, entries, prog, with_files)
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _quote(text: str) -> str:
+    return "\n".join("> " + line if line.strip() else ">" for line in text.splitlines())
+
+
+def _status_line(entry: Entry) -> str:
+    if entry.status == "failed":
+        return f"_Not transcribed: {entry.error or 'the transcription failed'}._"
+    return "_Not transcribed yet._"
+
+
+def to_markdown(user: User, entries: list[Entry], prog: Program) -> str:
+    """A readable workbook: stage, then prompt, then each answer with its date."""
+    lines = [
+        f"# {prog.title}: the journal of {user.username}",
+        "",
+        f"Exported {datetime.now(UTC):%d %B %Y, %H:%M} UTC. {len(entries)} entries. "
+        "Times are in UTC.",
+    ]
+    for group in grouped(entries, prog):
+        stage_entries = [e for _, day in group.days for e in day]
+        if group.stage is None:
+            lines += ["", "## Other entries", ""]
+            prompts = list(dict.fromkeys(e.prompt for e in stage_entries))
+            texts = {p: p for p in prompts}
+        else:
+            number = prog.index_of(group.stage.id) + 1
+            lines += ["", f"## Stage {number}: {group.stage.title}", "", group.stage.summary]
+            prompts = [p.id for p in group.stage.prompts]
+            extra = dict.fromkeys(e.prompt for e in stage_entries)
+            prompts += [p for p in extra if p not in prompts]
+            texts = {p.id: p.text for p in group.stage.parts}
+        for prompt_id in prompts:
+            answers = [e for e in stage_entries if e.prompt == prompt_id]
+            if not answers:
+                continue
+            lines += ["", f"### {texts.get(prompt_id, prompt_id)}"]
+            for entry in answers:
+                how = "spoken" if entry.kind == "spoken" else "typed"
+                lines += ["", f"**{as_utc(entry.created_at):%d %B %Y, %H:%M}** ({how})", ""]
+                lines.append(_quote(entry.transcript) if entry.transcript else _status_line(entry))
+    return "\n".join(lines) + "\n"
+
+
+def to_zip(user: User, entries: list[Entry], prog: Program) -> IO[bytes]:
+    """A zip with journal.json, journal.md and every recording; a temporary file, rewound."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115  (handed to send_file, which closes it)
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(
+            "journal.json", to_json(user, entries, prog, with_files=True), zipfile.ZIP_DEFLATED
+        )
+        archive.writestr("journal.md", to_markdown(user, entries, prog), zipfile.ZIP_DEFLATED)
+        for entry in entries:
+            path = recording_file(entry)
+            if path is not None:
+                # Compressed audio does not shrink further: store it as it is.
+                archive.write(path, recording_name(entry), zipfile.ZIP_STORED)
+    out.seek(0)
+    return out
