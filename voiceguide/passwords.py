@@ -65,6 +65,6 @@ def weakness(password: str, username: str | None = None) -> str | None:
     if result["score"] >= MIN_SCORE:
         return None
     feedback = result["feedback"]
-    reasons = [feedback.get("warning") or "This password is too easy to guess."]
+    reasons = ["This password is too easy to guess.", feedback.get("warning")]
     reasons += feedback.get("suggestions") or []
     return " ".join(r for r in reasons if r)
