@@ -62,7 +62,8 @@ def people(app) -> TwoPeople:
     owner = user_id(app, "alice")
     spoken = add_entry(app, owner, machine=SECRET, recording=AUDIO_BYTES)
     typed = add_entry(app, owner, corrected=SECRET + ", typed")
-    add_entry(app, user_id(app, "bob"), corrected="Bob answer about his garden", recording=b"bob's audio")
+    bobs = user_id(app, "bob")
+    add_entry(app, bobs, corrected="Bob answer about his garden", recording=b"bob's audio")
     return TwoPeople(app, alice, bob, spoken, typed)
 
 

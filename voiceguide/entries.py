@@ -165,9 +165,6 @@ def correct_entry(entry: Entry, text: str) -> None:
 def delete_entry(entry: Entry) -> None:
     """Delete the recording file, then the entry."""
     recordings.delete_recording(entry)
-    leftover = recording_file(entry)
-    if leftover is not None:  # the contract promises the file is gone: make sure of it
-        leftover.unlink(missing_ok=True)
     db.session.delete(entry)
     db.session.commit()
 
