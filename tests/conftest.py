@@ -11,6 +11,9 @@ from voiceguide import create_app
 from voiceguide.extensions import limiter
 from voiceguide.speech import registry
 
+# Session-wide Piper voice, Whisper model and generated audio for the slow speech tests.
+pytest_plugins = ["tests.speech_fixtures"]
+
 
 @pytest.fixture
 def fake_engines(monkeypatch):
