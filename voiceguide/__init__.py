@@ -44,10 +44,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     narration.init_app(app)
     errors.register(app)
 
-    from . import api, auth, cli, entries, jobs, journal, pages, transcription
+    from . import api, auth, cli, commands, entries, jobs, journal, pages, transcription
 
     auth.init_app(app)
-    for module in (pages, api, narration, auth, entries, journal, transcription):
+    for module in (pages, api, narration, commands, auth, entries, journal, transcription):
         app.register_blueprint(module.bp)
     cli.register(app)
     jobs.init_app(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template
 
 from .narration import audio_url, program
 
@@ -34,6 +34,7 @@ def stage(stage_id: str):
         audio={p.id: audio_url(p) for p in found.parts},
         previous=stages[index - 1] if index > 0 else None,
         next=stages[index + 1] if index + 1 < len(stages) else None,
+        max_recording_seconds=current_app.config["MAX_RECORDING_SECONDS"],
     )
 
 

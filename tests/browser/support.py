@@ -1,0 +1,66 @@
+"""Helpers for the browser tests: sign up through the real pages, read the journal API."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+
+from playwright.sync_api import Page, expect
+
+PASSWORD = "calm-river-lantern-42"
+STAGE = "first-steps"
+PROMPTS = ["prompt-1", "prompt-2"]
+_names = itertools.count(1)
+
+
+def sign_up(page: Page) -> str:
+    """Create an account through the register form (which signs in); return the name."""
+    name = f"tester{os.getpid()}-{next(_names)}"
+    page.goto("/auth/register")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_load_state()
+    assert "/auth/register" not in page.url, page.content()
+    return name
+
+
+def entries(page: Page, stage: str = STAGE) -> list[dict]:
+    """The signed-in person's entries for a stage, newest first, from the API."""
+    response = page.request.get(f"/api/entries?stage={stage}")
+    assert response.ok, response.text()
+    return response.json()["entries"]
+
+
+def wait_for_entries(
+    page: Page, count: int, stage: str = STAGE, timeout: float = 30, done: bool = True
+) -> list[dict]:
+    """Poll the API until `count` entries exist (and are transcribed, when `done`)."""
+    deadline = time.monotonic() + timeout
+    found: list[dict] = []
+    while time.monotonic() < deadline:
+        found = entries(page, stage)
+        if len(found) >= count and (
+            not done or all(e["status"] in ("done", "failed") for e in found)
+        ):
+            return found
+        time.sleep(0.3)
+    raise AssertionError(f"expected {count} entries, found {found}")
+
+
+def start_session(page: Page, stage: str = STAGE) -> None:
+    """Open a stage page and press Start."""
+    page.goto(f"/stages/{stage}")
+    page.get_by_role("button", name="Start session").click()
+
+
+def status(page: Page):
+    """The session's live region."""
+    return page.locator("#status")
+
+
+def expect_complete(page: Page, timeout: float = 60_000) -> None:
+    """Wait until the stage says it is complete."""
+    expect(page.locator("#complete-note")).to_contain_text("Stage complete", timeout=timeout)

@@ -1,0 +1,73 @@
+// Small DOM and timing helpers shared by the session modules.
+
+export const $ = (selector, root = document) => root.querySelector(selector);
+export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
+
+export function csrfToken() {
+  return document.querySelector('meta[name="csrf-token"]')?.content ?? '';
+}
+
+export function abortError() {
+  return new DOMException('The step was cancelled.', 'AbortError');
+}
+
+export function isAbort(error) {
+  return error?.name === 'AbortError';
+}
+
+// Resolve after `ms`, or reject with an AbortError when `signal` aborts first.
+export function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError());
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    function onAbort() {
+      clearTimeout(timer);
+      reject(abortError());
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+// Wait for `promise`, but give up with `fallback` after `ms`, or reject when `signal` aborts.
+export function within(promise, ms, fallback, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError());
+    const timer = setTimeout(() => finish(() => resolve(fallback)), ms);
+    const onAbort = () => finish(() => reject(abortError()));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => finish(() => resolve(value)),
+      (error) => finish(() => reject(error)),
+    );
+    function finish(settle) {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      settle();
+    }
+  });
+}
+
+export function formatTime(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export function formatDuration(seconds) {
+  const minutes = Math.round(seconds / 60);
+  if (seconds < 90) return `${Math.round(seconds)} seconds`;
+  return `${minutes} minutes`;
+}
+
+export function reducedMotion() {
+  return window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
+}
+
+// Hide an element; when it held the focus, hand the focus to `fallback` instead of losing it.
+export function hideKeepingFocus(element, fallback) {
+  const hadFocus = element.contains(document.activeElement);
+  element.hidden = true;
+  if (hadFocus && fallback && !fallback.hidden) fallback.focus();
+}

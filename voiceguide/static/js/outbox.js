@@ -1,0 +1,228 @@
+// The outbox: every answer is kept in IndexedDB until the server confirms it, sent with its
+// client_id (so a retry never makes a duplicate), retried with backoff, then followed until
+// its transcript is ready.
+//
+// Events (CustomEvent, detail {record, ...}): checking, command, uploading, retrying, saved,
+// transcript, failed, refused, held.
+
+import { csrfToken, sleep } from './dom.js';
+import { extensionFor } from './recorder.js';
+
+const DB_NAME = 'voiceguide';
+const STORE = 'outbox';
+const MAX_DELAY_MS = 30000;
+
+function request(idbRequest) {
+  return new Promise((resolve, reject) => {
+    idbRequest.onsuccess = () => resolve(idbRequest.result);
+    idbRequest.onerror = () => reject(idbRequest.error);
+  });
+}
+
+// IndexedDB when the browser allows it; otherwise a Map, which at least survives retries.
+class Store {
+  async open() {
+    try {
+      const open = indexedDB.open(DB_NAME, 1);
+      open.onupgradeneeded = () => open.result.createObjectStore(STORE, { keyPath: 'client_id' });
+      this.db = await request(open);
+    } catch {
+      this.memory = new Map();
+    }
+  }
+
+  async run(mode, action) {
+    if (this.memory) return action(null);
+    const store = this.db.transaction(STORE, mode).objectStore(STORE);
+    return request(action(store));
+  }
+
+  put(record) {
+    if (this.memory) return this.memory.set(record.client_id, record);
+    return this.run('readwrite', (store) => store.put(record));
+  }
+
+  delete(id) {
+    if (this.memory) return this.memory.delete(id);
+    return this.run('readwrite', (store) => store.delete(id));
+  }
+
+  all() {
+    if (this.memory) return [...this.memory.values()];
+    return this.run('readonly', (store) => store.getAll());
+  }
+}
+
+export class Outbox extends EventTarget {
+  constructor({ entriesUrl, commandsUrl }) {
+    super();
+    this.entriesUrl = entriesUrl;
+    this.commandsUrl = commandsUrl;
+    this.store = new Store();
+    this.sending = new Set();
+    this.attempts = new Map();
+    this.ready = this.store.open();
+    window.addEventListener('online', () => this.resendAll());
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  // Resolve with the first final outcome for this answer: {kind, record, entry?, command?, error?}.
+  settle(clientId) {
+    const kinds = ['command', 'transcript', 'failed', 'refused', 'held'];
+    return new Promise((resolve) => {
+      const handlers = kinds.map((kind) => {
+        const handler = (event) => {
+          if (event.detail.record.client_id !== clientId) return;
+          kinds.forEach((k, i) => this.removeEventListener(k, handlers[i]));
+          resolve({ kind, ...event.detail });
+        };
+        this.addEventListener(kind, handler);
+        return handler;
+      });
+    });
+  }
+
+  // Keep the answer on this device first, then send it.
+  async add(record) {
+    await this.ready;
+    try {
+      await this.store.put(record);
+    } catch {
+      // Storage refused (quota, private mode): still send it from memory.
+    }
+    this.send(record);
+  }
+
+  async resendAll() {
+    await this.ready;
+    let records = [];
+    try {
+      records = await this.store.all();
+    } catch {
+      return;
+    }
+    for (const record of records) this.send(record);
+    return records;
+  }
+
+  async send(record) {
+    const id = record.client_id;
+    if (this.sending.has(id)) return;
+    this.sending.add(id);
+    try {
+      if (record.maybeCommand) {
+        this.emit('checking', { record });
+        const command = await this.recogniseCommand(record);
+        if (command) {
+          await this.store.delete(id);
+          this.emit('command', { record, command });
+          return;
+        }
+        record.maybeCommand = false;
+        await this.store.put(record).catch(() => {});
+      }
+      this.emit('uploading', { record });
+      let response;
+      try {
+        response = await fetch(this.entriesUrl, {
+          method: 'POST',
+          body: this.formFor(record),
+          headers: { 'X-CSRFToken': csrfToken(), Accept: 'application/json' },
+          credentials: 'same-origin',
+        });
+      } catch {
+        return this.retryLater(record, 'network');
+      }
+      const body = await response.json().catch(() => ({}));
+      if (response.ok) {
+        await this.store.delete(id).catch(() => {});
+        this.attempts.delete(id);
+        this.emit('saved', { record, entry: body });
+        this.follow(record, body);
+      } else if (response.status >= 500 || response.status === 429 || response.status === 408) {
+        this.retryLater(record, body.error);
+      } else if (response.status === 401 || response.status === 400 || response.status === 403) {
+        // Signed out, or the page's security token expired: kept here, sent after a reload.
+        this.emit('held', { record, status: response.status, error: body.error });
+      } else {
+        await this.store.delete(id).catch(() => {});
+        this.emit('refused', { record, status: response.status, error: body.error });
+      }
+    } finally {
+      this.sending.delete(id);
+    }
+  }
+
+  formFor(record) {
+    const form = new FormData();
+    if (record.blob) {
+      const name = `answer.${extensionFor(record.type || '')}`;
+      form.append('audio', new File([record.blob], name, { type: record.type }));
+    } else {
+      form.append('text', record.text);
+    }
+    form.append('stage', record.stage);
+    form.append('prompt', record.prompt);
+    form.append('client_id', record.client_id);
+    return form;
+  }
+
+  retryLater(record, reason) {
+    const attempt = (this.attempts.get(record.client_id) ?? 0) + 1;
+    this.attempts.set(record.client_id, attempt);
+    const delay = Math.min(MAX_DELAY_MS, 1000 * 2 ** (attempt - 1));
+    this.emit('retrying', { record, delay, attempt, reason });
+    setTimeout(() => this.send(record), delay);
+  }
+
+  // A short answer may be a command: ask the server, which transcribes it and stores nothing.
+  async recogniseCommand(record) {
+    const form = new FormData();
+    form.append('audio', new File([record.blob], `command.${extensionFor(record.type)}`, {
+      type: record.type,
+    }));
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 20000);
+    try {
+      const response = await fetch(this.commandsUrl, {
+        method: 'POST',
+        body: form,
+        headers: { 'X-CSRFToken': csrfToken(), Accept: 'application/json' },
+        credentials: 'same-origin',
+        signal: controller.signal,
+      });
+      if (!response.ok) return null;
+      const body = await response.json();
+      return body.command || null;
+    } catch {
+      return null; // not reachable: treat it as an answer, which is never lost
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // Poll the entry until its transcript is done (or failed).
+  async follow(record, entry) {
+    let current = entry;
+    let wait = 600;
+    for (;;) {
+      if (current.status === 'done') return this.emit('transcript', { record, entry: current });
+      if (current.status === 'failed') return this.emit('failed', { record, entry: current });
+      await sleep(wait);
+      wait = Math.min(3000, wait * 1.3);
+      try {
+        const response = await fetch(`${this.entriesUrl}/${current.id}`, {
+          headers: { Accept: 'application/json' },
+          credentials: 'same-origin',
+        });
+        if (response.status === 404 || response.status === 401) return;
+        if (response.ok) current = await response.json();
+      } catch {
+        // Offline for a moment: keep polling.
+      }
+    }
+  }
+}

@@ -1,0 +1,94 @@
+// The narration player: one <audio> element, playing one part at a time.
+
+import { abortError } from './dom.js';
+
+export const RATES = [0.75, 1, 1.25, 1.5];
+
+export class NarrationError extends Error {
+  constructor(url) {
+    super('The narration could not be played.');
+    this.name = 'NarrationError';
+    this.url = url;
+  }
+}
+
+export class NarrationPlayer {
+  constructor(audio) {
+    this.audio = audio;
+    this.rate = 1;
+    this.audio.preservesPitch = true;
+  }
+
+  setRate(rate) {
+    this.rate = rate;
+    this.audio.defaultPlaybackRate = rate;
+    this.audio.playbackRate = rate;
+    this.audio.preservesPitch = true;
+  }
+
+  // Play `url` from `startAt` seconds; resolve when it ends, reject on error or abort.
+  play(url, { startAt = 0, signal } = {}) {
+    const audio = this.audio;
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(abortError());
+      const cleanup = () => {
+        audio.removeEventListener('ended', onEnded);
+        audio.removeEventListener('error', onError);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onEnded = () => {
+        cleanup();
+        resolve();
+      };
+      const onError = () => {
+        cleanup();
+        reject(new NarrationError(url));
+      };
+      const onAbort = () => {
+        cleanup();
+        audio.pause();
+        reject(abortError());
+      };
+      audio.addEventListener('ended', onEnded);
+      audio.addEventListener('error', onError);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      audio.src = url;
+      this.setRate(this.rate);
+      if (startAt > 0) {
+        audio.addEventListener(
+          'loadedmetadata',
+          () => {
+            if (startAt < audio.duration - 0.5) audio.currentTime = startAt;
+          },
+          { once: true },
+        );
+      }
+      audio.play().catch((error) => {
+        // AbortError: a newer src replaced this one, which is how skipping works.
+        if (error.name === 'AbortError') return;
+        cleanup();
+        reject(error.name === 'NotAllowedError' ? error : new NarrationError(url));
+      });
+    });
+  }
+
+  pause() {
+    this.audio.pause();
+  }
+
+  resume() {
+    return this.audio.play().catch(() => {});
+  }
+
+  back(seconds) {
+    this.audio.currentTime = Math.max(0, this.audio.currentTime - seconds);
+  }
+
+  stop() {
+    this.audio.pause();
+  }
+
+  get position() {
+    return this.audio.currentTime || 0;
+  }
+}
