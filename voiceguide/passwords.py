@@ -21,14 +21,20 @@ _zxcvbn_lock = threading.Lock()
 def init_app(app: Flask) -> None:
     """Build the hasher once; `ARGON2_PARAMS` may tune its cost (tests make it cheap)."""
     params = dict(app.config.get("ARGON2_PARAMS") or {})
-    hasher = PasswordHasher(type=Type.ID, **params)
-    app.extensions["voiceguide.password_hasher"] = hasher
-    # A real hash to verify against when the name is unknown, so both cases take as long.
-    app.extensions["voiceguide.dummy_hash"] = hasher.hash("not a password of anyone")
+    app.extensions["voiceguide.password_hasher"] = PasswordHasher(type=Type.ID, **params)
 
 
 def _hasher() -> PasswordHasher:
     return current_app.extensions["voiceguide.password_hasher"]
+
+
+def _dummy_hash() -> str:
+    # A real hash to verify against when the name is unknown, so both cases take as long.
+    # Made on first use: every app start (each `flask` command too) would pay for it otherwise.
+    extensions = current_app.extensions
+    if "voiceguide.dummy_hash" not in extensions:
+        extensions["voiceguide.dummy_hash"] = _hasher().hash("not anyone's password")
+    return extensions["voiceguide.dummy_hash"]
 
 
 def hash_password(password: str) -> str:
@@ -41,9 +47,7 @@ def verify_password(user, password: str) -> bool:
 
     A missing user still costs one verification, so timing does not reveal which names exist.
     """
-    stored = (
-        user.password_hash if user is not None else current_app.extensions["voiceguide.dummy_hash"]
-    )
+    stored = user.password_hash if user is not None else _dummy_hash()
     try:
         _hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
