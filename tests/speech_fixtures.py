@@ -57,6 +57,16 @@ def reflection(piper_voice, samples_dir) -> tuple[str, dict]:
     return text, files
 
 
+@pytest.fixture(scope="session")
+def tone_uploads(samples_dir) -> dict:
+    """{format: path}: one second of a tone in every accepted format (fast, no TTS)."""
+    from tests.fakes import tone_wav
+
+    wav = samples_dir / "tone.wav"
+    wav.write_bytes(tone_wav(1.0))
+    return {fmt: speech_samples.encode(wav, fmt, samples_dir) for fmt in speech_samples.ALL_FORMATS}
+
+
 @pytest.fixture
 def shared_whisper(monkeypatch, whisper_engine) -> str:
     """Make the STT engine name 'whisper-shared' give the session's model; return the name."""

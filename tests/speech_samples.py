@@ -20,6 +20,11 @@ BROWSER_FORMATS: dict[str, list[str]] = {
             "frag_keyframe+empty_moov", "-f", "mp4"],
     "wav": ["-c:a", "pcm_s16le", "-f", "wav"],
 }  # fmt: skip
+OTHER_FORMATS: dict[str, list[str]] = {
+    "flac": ["-c:a", "flac", "-f", "flac"],
+    "mp3": ["-c:a", "libmp3lame", "-b:a", "64k", "-f", "mp3"],
+}
+ALL_FORMATS = {**BROWSER_FORMATS, **OTHER_FORMATS}
 
 
 def reference_sentences() -> list[str]:
@@ -40,14 +45,12 @@ def speak(voice, text: str, path: Path) -> Path:
 
 
 def encode(wav: Path, fmt: str, out_dir: Path) -> Path:
-    """Encode a WAV file as a browser would upload it (a key of BROWSER_FORMATS)."""
+    """Encode a WAV file as a browser would upload it (a key of ALL_FORMATS)."""
     from voiceguide.speech.audio import ffmpeg_exe
 
     out = out_dir / f"{wav.stem}-upload.{fmt}"
     command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-i", str(wav), "-ac", "1"]
-    done = subprocess.run(
-        [*command, *BROWSER_FORMATS[fmt], "pipe:1"], capture_output=True, check=True
-    )
+    done = subprocess.run([*command, *ALL_FORMATS[fmt], "pipe:1"], capture_output=True, check=True)
     out.write_bytes(done.stdout)
     return out
 
