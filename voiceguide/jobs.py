@@ -67,7 +67,9 @@ def transcribe_entry(entry_id: int) -> None:
         attempts = int(setting("TRANSCRIBE_MAX_ATTEMPTS"))
         if entry.attempts < attempts:
             delay = float(setting("TRANSCRIBE_RETRY_DELAY")) * 2 ** (entry.attempts - 1)
-            log.warning("entry %s: %s; retry %s in %.0f s", entry_id, e, entry.attempts, delay)
+            log.warning(
+                "entry %s: attempt %s: %s; next in %.0f s", entry_id, entry.attempts, e, delay
+            )
             if _finish(entry_id, token, status="pending", error=WAITING):
                 enqueue(entry_id, delay=delay)
         else:
