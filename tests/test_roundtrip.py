@@ -64,7 +64,6 @@ def test_spoken_reflection_round_trip_in_every_browser_format(live, reflection):
         assert entry["status"] == "done", (fmt, entry["error"])
         assert entry["duration_s"] == pytest.approx(files["wav"].stat().st_size / 2 / 22050, 0.05)
         error_rate = word_error_rate(text, entry["transcript"])
-        print(f"{fmt}: WER {error_rate:.1%}: {entry['transcript']}")
         assert error_rate <= 0.15, (fmt, error_rate, entry["transcript"])
 
 
