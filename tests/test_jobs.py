@@ -304,29 +304,42 @@ class Stuck:
         time.sleep(600)
 
 registry.stt = lambda app=None: Stuck()
-app = create_app(json.loads(sys.argv[1]))
-with app.app_context():
-    jobs.transcribe_entry(int(sys.argv[2]))
+config, entry_id, pool = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "pool"
+app = create_app({**config, "START_WORKER": pool})
+if pool:  # the in-process pool picks the entry up; the main thread idles like a server
+    app.test_client().get("/healthz")
+    time.sleep(600)
+else:
+    with app.app_context():
+        jobs.transcribe_entry(entry_id)
 """
 
 
-def test_killed_worker_entry_finished_after_restart(app, worker_app):
-    entry_id = add_spoken(app)
+def start_stuck_worker(app, entry_id: int, mode: str) -> subprocess.Popen:
+    """A separate process that claims the entry and hangs in the engine; returns once it has."""
     config = {key: app.config[key] for key in ("DATA_DIR", "AUDIO_CACHE", "SECRET_KEY")}
-    config.update(TESTING=True, STT_ENGINE="whisper", START_WORKER=False)
+    config.update(TESTING=True, STT_ENGINE="whisper")
     process = subprocess.Popen(
-        [sys.executable, "-c", STUCK_WORKER, json.dumps(config), str(entry_id)],
+        [sys.executable, "-c", STUCK_WORKER, json.dumps(config), str(entry_id), mode],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
     )
-    try:
-        assert process.stdout.readline().strip() == "transcribing"
-        assert get(app, entry_id).status == "processing"
-    finally:
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait(10)
-        process.stdout.close()
+    assert process.stdout.readline().strip() == "transcribing"
+    assert get(app, entry_id).status == "processing"
+    return process
+
+
+def end(process: subprocess.Popen, sig: int) -> None:
+    os.kill(process.pid, sig)
+    process.wait(10)
+    process.stdout.close()
+
+
+def test_killed_worker_entry_finished_after_restart(app, worker_app):
+    entry_id = add_spoken(app)
+    process = start_stuck_worker(app, entry_id, "direct")
+    end(process, signal.SIGKILL)
     assert get(app, entry_id).status == "processing"  # the dead worker's claim remains
 
     restarted = worker_app(TRANSCRIBE_STALE_SECONDS=0.5)
@@ -339,6 +352,14 @@ def test_killed_worker_entry_finished_after_restart(app, worker_app):
         "a fake transcript",
         2,
     )
+
+
+def test_interrupted_server_hands_its_running_jobs_back(app):
+    entry_id = add_spoken(app)
+    process = start_stuck_worker(app, entry_id, "pool")
+    end(process, signal.SIGINT)  # Ctrl-C: atexit runs while the pool's threads are mid-job
+    entry = get(app, entry_id)
+    assert (entry.status, entry.attempts) == ("pending", 0)  # due at once, not when stale
 
 
 # --- flask transcribe ---------------------------------------------------------------

@@ -116,6 +116,17 @@ def retry_entry(entry: Entry) -> bool:
     return True
 
 
+def release_claims(entry_ids: list[int]) -> None:
+    """Put entries this process was transcribing back to pending (it is exiting)."""
+    db.session.execute(
+        update(Entry)
+        .where(Entry.id.in_(entry_ids), Entry.status == "processing")
+        .values(status="pending", attempts=Entry.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
 def enqueue(entry_id: int, delay: float = 0.0) -> None:
     """Hand an entry to the worker pool (a no-op without one: the row waits for the sweep)."""
     worker = current_app.extensions.get(WORKER_KEY)
@@ -140,6 +151,7 @@ def init_app(app: Flask) -> None:
         size=int(app.config.get("WORKERS") or cores()),
         sweep_every=float(setting("TRANSCRIBE_SWEEP_SECONDS", app)),
         on_start=sweep_partial_uploads,
+        on_abandon=release_claims,
     )
     app.extensions[WORKER_KEY] = worker
 

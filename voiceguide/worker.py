@@ -6,6 +6,7 @@ sweeper (and every start) asks for the ids that are due and queues them again.
 
 from __future__ import annotations
 
+import atexit
 import queue
 import threading
 import time
@@ -27,6 +28,7 @@ class Worker:
         size: int,
         sweep_every: float = 60.0,
         on_start: Callable[[], None] | None = None,
+        on_abandon: Callable[[list[int]], None] | None = None,
     ) -> None:
         self.app = app
         self.job = job
@@ -34,9 +36,11 @@ class Worker:
         self.size = max(1, size)
         self.sweep_every = sweep_every
         self.on_start = on_start
+        self.on_abandon = on_abandon
+        """Called at interpreter exit with the ids of jobs still running, to hand them back."""
         self._queue: queue.Queue = queue.Queue()
         self._queued: set[int] = set()  # ids waiting in the queue, to avoid duplicates
-        self._running = 0
+        self._running: set[int] = set()
         self._timers: dict[object, threading.Timer] = {}  # delayed submissions
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -60,6 +64,7 @@ class Worker:
             )
             sweeper.start()
             self._threads.append(sweeper)
+            atexit.register(self._abandon)
         if self.on_start is not None:
             self._in_context(self.on_start)
         self.sweep()
@@ -87,7 +92,7 @@ class Worker:
     def idle(self) -> bool:
         """Nothing queued, running or scheduled."""
         with self._lock:
-            return not self._queued and self._running == 0 and not self._timers
+            return not self._queued and not self._running and not self._timers
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Block until idle (tests, benchmarks); False on timeout."""
@@ -101,6 +106,7 @@ class Worker:
     def stop(self, timeout: float = 10.0) -> None:
         """Let running jobs finish, drop the queue and end the threads."""
         self._stopping.set()
+        atexit.unregister(self._abandon)
         with self._lock:
             for timer in self._timers.values():
                 timer.cancel()
@@ -110,6 +116,13 @@ class Worker:
             self._queue.put(_STOP)
         for thread in self._threads:
             thread.join(timeout)
+
+    def _abandon(self) -> None:
+        """At exit (daemon threads die mid-job): hand running jobs back at once, not when stale."""
+        with self._lock:
+            running = sorted(self._running)
+        if running and self.on_abandon is not None:
+            self._in_context(self.on_abandon, running)
 
     def _fire(self, token: object, job_id: int) -> None:
         self._put(job_id, token)
@@ -129,12 +142,12 @@ class Worker:
                 return
             with self._lock:
                 self._queued.discard(job_id)
-                self._running += 1
+                self._running.add(job_id)
             try:
                 self._in_context(self.job, job_id)
             finally:
                 with self._lock:
-                    self._running -= 1
+                    self._running.discard(job_id)
 
     def _sweep_loop(self) -> None:
         while not self._stopping.wait(self.sweep_every):
