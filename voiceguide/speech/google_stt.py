@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .base import EngineUnavailableError, NoSpeechError, Pcm, SpeechError, Transcript
-from .recognition import audio_data, is_silent, speech_recognition_module, tidy
+from .recognition import audio_data, is_silent, speech_recognition_module, transcript
 
 
 class GoogleRecognizer:
@@ -40,10 +40,7 @@ class GoogleRecognizer:
             raise EngineUnavailableError("The online speech service did not answer.") from e
         except Exception as e:  # the FLAC encoder or a malformed answer
             raise SpeechError(f"The online speech service failed: {e}") from e
-        text = tidy(text)
-        if not text:
-            raise NoSpeechError()
-        return Transcript(text=text, seconds=pcm.seconds, engine=self.name)
+        return transcript(text, pcm, self.name)
 
 
 def build(config: Mapping) -> GoogleRecognizer:

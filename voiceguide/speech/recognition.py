@@ -6,7 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 from .audio import AudioSegment
-from .base import Pcm, SetupError
+from .base import NoSpeechError, Pcm, SetupError, Transcript
 
 if TYPE_CHECKING:
     import speech_recognition
@@ -51,6 +51,14 @@ def is_silent(pcm: Pcm, threshold: float = SILENCE_DBFS) -> bool:
 def tidy(text: str) -> str:
     """Collapse the whitespace engines leave between segments."""
     return " ".join(text.split())
+
+
+def transcript(text: str, pcm: Pcm, engine: str) -> Transcript:
+    """The engine's answer, tidied; NoSpeechError when there is nothing in it."""
+    text = tidy(text)
+    if not text:
+        raise NoSpeechError()
+    return Transcript(text=text, seconds=pcm.seconds, engine=engine)
 
 
 def cores() -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .base import NoSpeechError, Pcm, SetupError, SpeechError, Transcript
-from .recognition import audio_data, is_silent, speech_recognition_module, tidy
+from .recognition import audio_data, is_silent, speech_recognition_module, transcript
 
 
 class SphinxRecognizer:
@@ -38,10 +38,7 @@ class SphinxRecognizer:
             raise SetupError(f"Sphinx is not set up correctly: {e}") from e
         except Exception as e:  # pocketsphinx's own errors have no common base
             raise SpeechError(f"Sphinx could not transcribe the audio: {e}") from e
-        text = tidy(text)
-        if not text:
-            raise NoSpeechError()
-        return Transcript(text=text, seconds=pcm.seconds, engine=self.name)
+        return transcript(text, pcm, self.name)
 
 
 def build(config: Mapping) -> SphinxRecognizer:

@@ -12,7 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .base import NoSpeechError, Pcm, SetupError, SpeechError, Transcript
-from .recognition import audio_data, cores, is_silent, speech_recognition_module, tidy
+from .recognition import (
+    audio_data,
+    cores,
+    is_silent,
+    speech_recognition_module,
+    tidy,
+    transcript,
+)
 
 # What Whisper says over silence or breath when it hears no words. Only refused when
 # the model itself thought the audio was probably not speech (see _hallucinated).
@@ -84,10 +91,9 @@ class WhisperRecognizer:
             )
         except Exception as e:  # CTranslate2 and numpy errors have no common base
             raise SpeechError(f"Whisper could not transcribe the audio: {e}") from e
-        text = tidy(result["text"])
-        if not text or _hallucinated(text, result["segments"]):
+        if _hallucinated(tidy(result["text"]), result["segments"]):
             raise NoSpeechError()
-        return Transcript(text=text, seconds=pcm.seconds, engine=self.name)
+        return transcript(result["text"], pcm, self.name)
 
 
 def _hallucinated(text: str, segments: list) -> bool:
