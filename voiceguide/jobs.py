@@ -32,7 +32,8 @@ DEFAULTS = {
     "TRANSCRIBE_MAX_ATTEMPTS": 3,  # automatic attempts when the engine is unavailable
     "TRANSCRIBE_RETRY_DELAY": 30.0,  # seconds before the 2nd attempt; doubles after
     "TRANSCRIBE_STALE_SECONDS": 900.0,  # a job "processing" longer than this was abandoned
-    "TRANSCRIBE_SWEEP_SECONDS": 60.0,  # how often the pool looks for due jobs
+    "TRANSCRIBE_SWEEP_SECONDS": 60.0,  # how often the pool looks for due jobs (a sweep may
+    # start a backed-off retry early: the backoff is a courtesy to the service, not a rule)
 }
 WORKER_KEY = "voiceguide.worker"
 
@@ -56,6 +57,8 @@ def transcribe_entry(entry_id: int) -> None:
     if token is None:
         return
     entry = db.session.get(Entry, entry_id, populate_existing=True)
+    if entry is None:  # deleted in between
+        return
     log = current_app.logger
     try:
         max_seconds = float(current_app.config["MAX_RECORDING_SECONDS"])
