@@ -62,7 +62,8 @@ def main() -> int:
             audio_total += synthesis.seconds
             synth_total += elapsed
         print(
-            f"piper real-time factor over {len(texts)} parts: median {statistics.median(ratios):.3f}"
+            f"piper real-time factor over {len(texts)} parts:"
+            f" median {statistics.median(ratios):.3f}"
             f" (min {min(ratios):.3f}, max {max(ratios):.3f}); total {synth_total:.1f} s"
             f" for {audio_total:.0f} s of speech ({synth_total / audio_total:.3f})"
         )
