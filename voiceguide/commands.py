@@ -26,26 +26,43 @@ MAX_COMMAND_BYTES = 512 * 1024
 MAX_COMMAND_SECONDS = 12.0
 """Longest command recording, silence before and after the word included."""
 
-# Whole transcripts (normalised) that are commands, and the action each names.
-COMMANDS: dict[str, str] = {
-    "repeat": "repeat",
-    "repeat that": "repeat",
-    "repeat the question": "repeat",
-    "again": "repeat",
-    "say that again": "repeat",
-    "next": "next",
-    "next question": "next",
-    "skip": "next",
-    "skip it": "next",
-    "skip this": "next",
-    "skip this one": "next",
-    "pause": "pause",
-    "stop": "pause",
-    "slower": "slower",
-    "slow down": "slower",
-    "faster": "faster",
-    "speed up": "faster",
+# Whole transcripts (normalised) that are commands, and the action each names. Whisper's
+# small models mishear some single words ("skip", "pause", "slower"): the page suggests
+# the two-word forms, which come through reliably.
+_PHRASES = {
+    "repeat": (
+        "repeat",
+        "repeat that",
+        "repeat the question",
+        "repeat question",
+        "again",
+        "say that again",
+        "say it again",
+    ),
+    "next": (
+        "next",
+        "next question",
+        "next one",
+        "skip",
+        "skip it",
+        "skip this",
+        "skip this one",
+        "skip question",
+        "skip the question",
+        "skip this question",
+    ),
+    "pause": (
+        "pause",
+        "stop",
+        "pause the session",
+        "stop the session",
+        "pause session",
+        "stop session",
+    ),
+    "slower": ("slower", "slow down", "go slower", "speak slower", "more slowly"),
+    "faster": ("faster", "speed up", "go faster", "speak faster", "more quickly"),
 }
+COMMANDS: dict[str, str] = {phrase: action for action, all_ in _PHRASES.items() for phrase in all_}
 # Words around a command that do not change it ("please repeat", "um, next").
 _FILLERS = {"please", "um", "uh", "er", "erm", "hmm", "ok", "okay", "so", "now", "oh"}
 

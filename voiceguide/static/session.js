@@ -76,6 +76,7 @@ class Session {
     this.pausedAt = null;
     this.continueWaiter = null;
     this.typedWaiter = null;
+    this.note = ''; // said before the next announcement (what a voice command did)
   }
 
   // ---- set-up --------------------------------------------------------------------------
@@ -190,8 +191,11 @@ class Session {
 
   // ---- announcements -------------------------------------------------------------------
 
+  // Update the live region; a pending note (what a voice command did) goes first.
   announce(text) {
-    this.el.status.textContent = text;
+    const note = this.note;
+    this.note = '';
+    this.el.status.textContent = note ? `${note} ${text}` : text;
   }
 
   showError(text, { link } = {}) {
@@ -376,7 +380,7 @@ class Session {
 
   command(name) {
     const index = this.index;
-    this.announce(`Voice command: ${name}.`);
+    this.note = `Voice command: ${name}.`;
     if (name === 'repeat') this.goTo(index);
     else if (name === 'next') this.goTo(index + 1);
     else if (name === 'pause') this.pauseAt(index, 'answer');
@@ -469,8 +473,9 @@ class Session {
     this.el.now.hidden = true;
     this.el.begin.hidden = false;
     this.el.restart.hidden = true;
-    this.el.completeNote.textContent =
-      'Stage complete. Well done. Your answers are in your journal; the next stage is linked below.';
+    this.el.completeNote.textContent = this.cfg.signedIn
+      ? 'Stage complete. Well done. Your answers are in your journal; the next stage is linked below.'
+      : 'Stage complete. Sign in next time to keep your answers; the next stage is linked below.';
     this.el.completeNote.hidden = false;
     this.announce('Stage complete.');
     this.el.completeNote.setAttribute('tabindex', '-1');

@@ -55,7 +55,12 @@ export async function openMicrophone() {
     throw new MicrophoneError('unsupported');
   }
   try {
-    return await navigator.mediaDevices.getUserMedia({ audio: true });
+    // Browser noise suppression smears short words for the recogniser (measured with
+    // Whisper tiny.en: "skip this question" heard right 6 times in 6 without it, 2 in 3
+    // with it), and nothing plays while we record, so there is no echo to cancel.
+    return await navigator.mediaDevices.getUserMedia({
+      audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: true },
+    });
   } catch (error) {
     const kind =
       error.name === 'NotAllowedError' || error.name === 'SecurityError'

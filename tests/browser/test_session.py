@@ -1,0 +1,298 @@
+"""The guided session in a real browser: hands-free, voice commands, keyboard, failures."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import jiwer
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PHRASES
+from tests.browser.support import (
+    PROMPTS,
+    STAGE,
+    entries,
+    expect_complete,
+    sign_up,
+    start_session,
+    status,
+    wait_for_entries,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# Record every narration the page plays (the <audio> "play" event does not bubble: capture).
+TRACK_PLAYS = """
+window.__plays = [];
+document.addEventListener('play', (e) => {
+  if (e.target.id === 'narration') window.__plays.push(new URL(e.target.currentSrc).pathname);
+}, true);
+"""
+
+
+def part_audio(page, part: str) -> str:
+    """The narration URL path of a part, as the page lists it."""
+    return page.locator(f"li[data-part='{part}']").get_attribute("data-audio")
+
+
+def plays_of(page, part: str) -> int:
+    return page.evaluate("window.__plays").count(part_audio(page, part))
+
+
+def recorder(page) -> dict[str, list]:
+    """Collect the page's POSTs to the entry and command APIs."""
+    posts: dict[str, list] = {"entries": [], "commands": []}
+
+    def on_request(request):
+        if request.method != "POST":
+            return
+        path = re.sub(r"^https?://[^/]+", "", request.url)
+        if path == "/api/entries":
+            posts["entries"].append(request)
+        elif path == "/api/commands":
+            posts["commands"].append(request)
+
+    page.on("request", on_request)
+    return posts
+
+
+def client_id_of(request) -> str:
+    body = request.post_data_buffer or b""
+    match = re.search(rb'name="client_id"\r\n\r\n([0-9a-f-]{36})', body)
+    assert match, body[:400]
+    return match.group(1).decode()
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    clean = jiwer.Compose(
+        [
+            jiwer.ToLowerCase(),
+            jiwer.RemovePunctuation(),
+            jiwer.RemoveMultipleSpaces(),
+            jiwer.Strip(),
+            jiwer.ReduceToListOfListOfWords(),
+        ]
+    )
+    return jiwer.wer(reference, hypothesis, reference_transform=clean, hypothesis_transform=clean)
+
+
+def test_a_whole_stage_completes_hands_free_after_one_click(open_page):
+    """One click on Start: every prompt's spoken answer lands in the journal, transcribed."""
+    page = open_page(mic="answer", stt="whisper")
+    sign_up(page)
+    posts = recorder(page)
+    start_session(page)
+    expect(page.locator("#recording").get_by_text("Recording", exact=True)).to_be_visible()
+    expect(page.locator("#answer")).to_be_visible(timeout=30_000)
+    expect(page.locator("#answer-title")).to_have_text("Saved to your journal")
+    first = page.locator("#answer-text").inner_text()
+    assert wer(PHRASES["answer"], first) <= 0.2, first
+    # The first answer's transcript stays until the second one replaces it.
+    expect(page.locator("#now-label")).to_contain_text("Question 2")
+    expect(page.locator("#answer-text")).to_have_text(first)
+    expect_complete(page)
+    found = wait_for_entries(page, 2)
+    assert sorted(e["prompt"] for e in found) == PROMPTS
+    for entry in found:
+        assert entry["status"] == "done", entry
+        assert entry["kind"] == "spoken"
+        assert wer(PHRASES["answer"], entry["transcript"]) <= 0.2, entry["transcript"]
+    assert len(posts["entries"]) == 2
+    assert page.console_errors == []
+
+
+def test_voice_command_repeat_plays_the_question_again_and_saves_nothing(open_page):
+    page = open_page(mic="repeat", stt="whisper")
+    page.add_init_script(TRACK_PLAYS)
+    sign_up(page)
+    posts = recorder(page)
+    start_session(page)
+    expect(status(page)).to_contain_text("Voice command: repeat", timeout=30_000)
+    expect(page.locator("#now-label")).to_contain_text("Question 1")
+    deadline = time.monotonic() + 15
+    while plays_of(page, "prompt-1") < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert plays_of(page, "prompt-1") >= 2
+    assert plays_of(page, "prompt-2") == 0
+    page.get_by_role("button", name="Pause").click()
+    assert len(posts["commands"]) >= 1
+    assert posts["entries"] == []
+    assert entries(page) == []
+
+
+def test_voice_command_skip_moves_on_and_saves_nothing(open_page):
+    """ "Next question" (the skip command) at each prompt: the stage ends, no entry saved."""
+    page = open_page(mic="skip", stt="whisper")
+    sign_up(page)
+    posts = recorder(page)
+    start_session(page)
+    expect_complete(page)
+    assert len(posts["commands"]) == 2  # one "skip" per question
+    assert posts["entries"] == []
+    assert entries(page) == []
+
+
+def _tab_to(page, name: str, limit: int = 60) -> None:
+    """Press Tab until the focused element's accessible text starts with `name`."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        text = page.evaluate("document.activeElement.innerText || ''").strip()
+        if text.startswith(name):
+            return
+    raise AssertionError(f"Tab never reached {name!r}")
+
+
+def test_the_keyboard_alone_can_do_a_whole_stage(open_page):
+    """Hands-free off, then keys only: Start, Continue, Record answer, shortcuts, typing."""
+    page = open_page(mic="answer")
+    sign_up(page)
+    page.goto(f"/stages/{STAGE}")
+    page.keyboard.press("h")  # hands-free off: the session waits for Continue
+    expect(page.locator("#hands-free")).not_to_be_checked()
+    _tab_to(page, "Start session")
+    page.keyboard.press("Enter")
+    expect(page.locator("#now-label")).to_contain_text("Intro")
+    page.keyboard.press("s")  # skip the intro
+    expect(page.locator("#now-label")).to_contain_text("Instruction")
+    cont = page.locator("#continue-button")
+    expect(cont).to_have_text("Continue")
+    expect(cont).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(cont).to_have_text("Record answer")  # after Question 1 is read
+    expect(cont).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#recording").get_by_text("Recording", exact=True)).to_be_visible()
+    time.sleep(1.5)
+    page.keyboard.press("d")  # done answering
+    expect(page.locator("#answer-text")).to_have_text("a fake transcript")
+    expect(cont).to_have_text("Continue")
+    page.keyboard.press("Enter")
+    expect(cont).to_have_text("Record answer")  # Question 2
+    page.keyboard.press("t")  # type instead
+    field = page.locator("#typed-prompt-2")
+    expect(field).to_be_focused()
+    page.keyboard.type("I would like to try walking in the evening.")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Save typed answer")
+    page.keyboard.press("Enter")
+    expect(page.locator("#answer-text")).to_have_text("I would like to try walking in the evening.")
+    expect(cont).to_have_text("Continue")
+    expect(cont).to_be_visible()
+    page.keyboard.press("n")  # next: the Continue button is not focused, the shortcut works
+    expect_complete(page)
+    found = wait_for_entries(page, 2)
+    assert {e["prompt"]: e["kind"] for e in found} == {"prompt-1": "spoken", "prompt-2": "typed"}
+
+
+def test_microphone_refused_shows_an_alert_and_typing_still_works(open_page):
+    page = open_page(mic="answer", microphone=False)
+    sign_up(page)
+    start_session(page)
+    alert = page.get_by_role("alert").filter(has_text="microphone")
+    expect(alert).to_contain_text("blocked", timeout=20_000)
+    expect(alert).to_contain_text("type your answer")
+    field = page.locator("#typed-prompt-1")
+    expect(field).to_be_focused()
+    field.fill("I noticed that I was calm.")
+    page.locator("li[data-part='prompt-1']").get_by_role("button", name="Save typed answer").click()
+    expect(page.locator("#answer-text")).to_have_text("I noticed that I was calm.")
+    # The session goes on to the next question, where the microphone is refused again.
+    expect(page.locator("#now-label")).to_contain_text("Question 2")
+    expect(page.locator("#typed-prompt-2")).to_be_focused(timeout=20_000)
+    found = wait_for_entries(page, 1)
+    assert found[0]["kind"] == "typed" and found[0]["transcript"] == "I noticed that I was calm."
+
+
+def test_an_upload_that_fails_once_is_sent_again_and_saved_once(open_page):
+    page = open_page(mic="answer")
+    sign_up(page)
+    posts = recorder(page)
+    failures = []
+
+    def fail_first(route):
+        if route.request.method == "POST" and not failures:
+            failures.append(route.request)
+            route.fulfill(
+                status=503,
+                content_type="application/json",
+                body='{"error": "The service is unavailable right now."}',
+            )
+        else:
+            route.continue_()
+
+    page.route("**/api/entries", fail_first)
+    start_session(page)
+    expect(status(page)).to_contain_text("trying again", timeout=20_000)
+    expect(page.locator("#answer-text")).to_have_text("a fake transcript", timeout=20_000)
+    page.get_by_role("button", name="Pause").click()
+    first_prompt = [r for r in posts["entries"] if b"prompt-1" in (r.post_data_buffer or b"")]
+    assert len(first_prompt) == 2
+    assert client_id_of(first_prompt[0]) == client_id_of(first_prompt[1])
+    found = wait_for_entries(page, 1)
+    assert [e["prompt"] for e in found] == ["prompt-1"]
+
+
+def test_an_answer_recorded_offline_is_kept_and_sent_after_a_reload(open_page):
+    """The network drops: the recording waits in IndexedDB and is sent on the next visit."""
+    page = open_page(mic="answer")
+    sign_up(page)
+    page.route("**/api/entries", lambda route: route.abort("internetdisconnected"))
+    start_session(page)
+    expect(status(page)).to_contain_text("kept on this device", timeout=20_000)
+    assert entries(page) == []
+    # Closing the page ends its retries: only IndexedDB still holds the answer.
+    context = page.context
+    page.close()
+    later = context.new_page()
+    later.goto(f"/stages/{STAGE}")
+    found = wait_for_entries(later, 1)
+    assert found[0]["prompt"] == "prompt-1" and found[0]["transcript"] == "a fake transcript"
+    expect(later.locator("#answer-text")).to_have_text("a fake transcript")
+    later.reload()
+    time.sleep(1)
+    assert len(entries(later)) == 1
+
+
+def test_player_controls_speed_is_remembered_and_the_session_resumes(open_page):
+    page = open_page(mic="silence")
+    page.add_init_script(TRACK_PLAYS)
+    sign_up(page)
+    start_session(page)
+    narration = page.locator("#narration")
+    page.get_by_label("Speed").select_option("1.25")
+    assert narration.evaluate("a => [a.playbackRate, a.preservesPitch]") == [1.25, True]
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Resume")).to_be_visible()
+    assert narration.evaluate("a => a.paused")
+    page.get_by_role("button", name="Resume").click()
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    page.get_by_role("button", name="Skip").click()
+    expect(page.locator("li[aria-current='step']")).to_have_attribute("data-part", "instruction")
+    page.get_by_role("button", name="Skip").click()
+    expect(page.locator("li[aria-current='step']")).to_have_attribute("data-part", "prompt-1")
+    page.get_by_role("button", name="Pause").click()
+    page.reload()
+    expect(page.locator("#resume-note")).to_contain_text("Question 1")
+    assert page.get_by_label("Speed").input_value() == "1.25"
+    page.get_by_role("button", name="Start session").click()
+    expect(page.locator("#now-label")).to_contain_text("Question 1")
+    assert narration.evaluate("a => a.playbackRate") == 1.25
+    assert plays_of(page, "intro") == 0
+
+
+def test_signed_out_visitors_can_listen_and_are_told_to_sign_in(open_page):
+    page = open_page(mic="answer")
+    page.goto(f"/stages/{STAGE}")
+    notice = page.locator("#signin-notice")
+    expect(notice).to_contain_text("sign in")
+    expect(notice.get_by_role("link", name="sign in")).to_have_attribute(
+        "href", re.compile(r"/auth/login")
+    )
+    buttons = page.get_by_role("button").all_inner_texts()
+    assert [b for b in buttons if b.strip().startswith("Start")] == ["Start session"]
+    page.get_by_role("button", name="Start session").click()
+    expect(status(page)).to_contain_text("sign in to answer", timeout=20_000)
+    expect(page.locator("#recording")).to_be_hidden()
+    expect_complete(page)
