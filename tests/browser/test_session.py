@@ -296,3 +296,67 @@ def test_signed_out_visitors_can_listen_and_are_told_to_sign_in(open_page):
     expect(status(page)).to_contain_text("sign in to answer", timeout=20_000)
     expect(page.locator("#recording")).to_be_hidden()
     expect_complete(page)
+
+
+def test_silence_gets_a_reminder_and_then_the_session_pauses(open_page, monkeypatch):
+    page = open_page(mic="silence")
+    monkeypatch.setitem(page.server.app.config, "SESSION_REMINDER_SECONDS", 2)
+    monkeypatch.setitem(page.server.app.config, "SESSION_GIVE_UP_SECONDS", 4)
+    sign_up(page)
+    posts = recorder(page)
+    start_session(page)
+    expect(status(page)).to_contain_text("Still recording", timeout=20_000)
+    expect(status(page)).to_contain_text("Paused: nothing was heard", timeout=10_000)
+    expect(page.locator("#recording")).to_be_hidden()
+    expect(page.get_by_role("button", name="Resume")).to_be_visible()
+    assert posts["entries"] == [] and posts["commands"] == []
+
+
+def test_the_hard_limit_stops_a_long_answer_and_keeps_it(open_page, monkeypatch):
+    page = open_page(mic="answer")
+    monkeypatch.setitem(page.server.app.config, "MAX_RECORDING_SECONDS", 4)
+    sign_up(page)
+    page.goto(f"/stages/{STAGE}")
+    page.get_by_text("Settings and keyboard shortcuts").click()
+    page.get_by_label("Finish an answer by itself after a pause of").select_option("off")
+    page.get_by_role("button", name="Start session").click()
+    expect(page.locator("#recording")).to_be_visible(timeout=20_000)
+    expect(page.locator("#recording")).to_be_hidden(timeout=10_000)  # nobody pressed Done
+    found = wait_for_entries(page, 1)
+    assert found[0]["status"] == "done" and 2.5 <= found[0]["duration_s"] <= 4
+
+
+def test_record_again_discards_the_first_take(open_page):
+    page = open_page(mic="answer")
+    sign_up(page)
+    page.goto(f"/stages/{STAGE}")
+    page.get_by_text("Settings and keyboard shortcuts").click()
+    page.get_by_label("Finish an answer by itself after a pause of").select_option("off")
+    posts = recorder(page)
+    page.get_by_role("button", name="Start session").click()
+    elapsed = page.locator("#elapsed")
+    expect(elapsed).to_have_text("0:02", timeout=20_000)
+    page.get_by_role("button", name="Record again").click()
+    expect(elapsed).to_have_text("0:00")
+    expect(elapsed).to_have_text("0:01")
+    page.get_by_role("button", name="Done answering").click()
+    expect(page.locator("#answer-text")).to_have_text("a fake transcript")
+    page.get_by_role("button", name="Pause").click()
+    assert len(posts["entries"]) == 1
+    assert len(wait_for_entries(page, 1)) == 1
+
+
+def test_the_microphone_check_plays_the_test_back(open_page):
+    page = open_page(mic="answer", prefs=False)
+    sign_up(page)
+    page.goto(f"/stages/{STAGE}")
+    check = page.locator("#mic-check")
+    expect(check).to_have_attribute("open", "")  # open on the first visit
+    expect(check).to_contain_text("Allow")
+    page.get_by_role("button", name="Test microphone").click()
+    expect(page.locator("#mic-result")).to_contain_text("your microphone works", timeout=10_000)
+    playback = page.locator("#mic-playback")
+    expect(playback).to_be_visible()
+    assert playback.evaluate("a => a.src.startsWith('blob:')")
+    page.reload()
+    expect(page.locator("#mic-check")).not_to_have_attribute("open", "")

@@ -26,6 +26,8 @@ class Session {
       stage: data.stage,
       signedIn: data.signedIn === 'true',
       maxSeconds: Number(data.maxRecordingSeconds) || 600,
+      reminderSeconds: Number(data.reminderSeconds) || 20,
+      giveUpSeconds: Number(data.giveUpSeconds) || 30,
       loginUrl: data.loginUrl,
     };
     this.parts = $$('.parts > li.part').map((li) => ({
@@ -325,7 +327,10 @@ class Session {
     this.announce('Recording. Listening for your answer.');
     const recording = new Recording(stream, audioContext(), {
       pauseSeconds,
-      maxSeconds: this.cfg.maxSeconds,
+      // Stop a second early: the server refuses anything longer than the limit.
+      maxSeconds: Math.max(1, this.cfg.maxSeconds - 1),
+      reminderSeconds: this.cfg.reminderSeconds,
+      giveUpSeconds: this.cfg.giveUpSeconds,
       onLevel: (value) => {
         this.el.level.value = value;
         this.el.level.textContent = `${Math.round(value * 100)}%`;
@@ -350,7 +355,7 @@ class Session {
       return true;
     }
     if (result.reason === 'limit') {
-      this.announce(`That reached the longest answer, ${formatDuration(this.cfg.maxSeconds)}. Saving it.`);
+      this.note = `Your answer reached the longest length, ${formatDuration(this.cfg.maxSeconds)}.`;
     }
     const record = {
       client_id: crypto.randomUUID(),

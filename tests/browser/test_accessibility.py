@@ -1,0 +1,89 @@
+"""axe-core finds no WCAG 2.2 A/AA violation on the pages and in every state of a session."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from tests.browser.support import STAGE, sign_up, start_session, wait_for_entries
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+_axe = Axe()
+
+
+def assert_accessible(page, label: str) -> None:
+    """Run axe with the WCAG 2.0-2.2 A/AA rules; fail with its report."""
+    results = _axe.run(
+        page,
+        options={"runOnly": {"type": "tag", "values": TAGS}, "resultTypes": ["violations"]},
+    )
+    assert results.violations_count == 0, f"{label}:\n{results.generate_report()}"
+
+
+def open_details(page) -> None:
+    """Expand the settings and microphone check, so their content is checked too."""
+    for summary in page.locator("#session summary").all():
+        if summary.is_visible() and not summary.evaluate("s => s.parentElement.open"):
+            summary.click()
+
+
+def test_public_pages(open_page):
+    page = open_page()
+    for path, label in [
+        ("/", "home"),
+        ("/help", "help"),
+        ("/privacy", "privacy"),
+        ("/auth/login", "sign-in"),
+        ("/auth/register", "register"),
+        (f"/stages/{STAGE}", "stage, signed out"),
+    ]:
+        page.goto(path)
+        assert_accessible(page, label)
+
+
+def test_stage_idle_recording_and_transcript_then_journal(open_page):
+    page = open_page(mic="answer")
+    sign_up(page)
+    page.goto(f"/stages/{STAGE}")
+    open_details(page)
+    assert_accessible(page, "stage, idle")
+    page.get_by_label("Finish an answer by itself after a pause of").select_option("off")
+    page.get_by_role("button", name="Start session").click()
+    recording = page.locator("#recording")
+    expect(recording.get_by_text("Recording", exact=True)).to_be_visible(timeout=20_000)
+    expect(page.locator("#elapsed")).to_have_text("0:02", timeout=10_000)
+    assert_accessible(page, "stage, recording")
+    page.get_by_role("button", name="Done answering").click()
+    expect(page.locator("#answer")).to_be_visible(timeout=20_000)
+    page.get_by_role("button", name="Pause").click()
+    assert_accessible(page, "stage, transcript shown")
+    wait_for_entries(page, 1)
+    page.goto("/journal")
+    assert_accessible(page, "journal")
+
+
+def test_stage_error_state(open_page):
+    page = open_page(microphone=False)
+    sign_up(page)
+    start_session(page)
+    expect(page.get_by_role("alert").filter(has_text="microphone")).to_be_visible(timeout=20_000)
+    assert_accessible(page, "stage, microphone refused")
+
+
+@pytest.mark.parametrize("zoom", [1, 2])
+def test_screenshots_at_normal_size_and_200_percent(open_page, tmp_path, zoom):
+    """Not an assertion of looks: the page keeps working at 200% (WCAG 1.4.4, 1.4.10)."""
+    page = open_page(mic="answer")
+    page.set_viewport_size({"width": 1280 // zoom, "height": 900 // zoom})
+    sign_up(page)
+    start_session(page)
+    expect(page.locator("#recording").get_by_text("Recording", exact=True)).to_be_visible(
+        timeout=20_000
+    )
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280 // zoom, "the page scrolls sideways"
+    page.screenshot(path=str(tmp_path / f"stage-{zoom}x.png"), full_page=True)
+    page.get_by_role("button", name="Pause").click()
