@@ -32,13 +32,6 @@ from .models import User
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-LIMIT_DEFAULTS = {
-    # Every sign-in attempt from one address.
-    "LOGIN_RATE_LIMIT_ADDRESS": "10 per minute; 100 per hour",
-    # Failed sign-in attempts on one account, from anywhere.
-    "LOGIN_RATE_LIMIT_ACCOUNT": "5 per minute; 20 per hour",
-    "REGISTER_RATE_LIMIT": "10 per hour",
-}
 # API paths that need a session: answered 401 before anything else, the CSRF check included.
 PRIVATE_API_PREFIX = "/api/entries"
 
@@ -58,10 +51,6 @@ class _HttpsAwareSessionInterface(SecureCookieSessionInterface):
 
 def init_app(app: Flask) -> None:
     """Set up Flask-Login, password hashing, cookie flags and the sign-in limits."""
-    for key, value in LIMIT_DEFAULTS.items():
-        app.config.setdefault(key, value)
-    app.config["SESSION_COOKIE_HTTPONLY"] = True
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.session_interface = _HttpsAwareSessionInterface()
     passwords.init_app(app)
     login_manager.init_app(app)

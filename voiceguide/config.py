@@ -48,7 +48,18 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Every sign-in attempt from one address; failed attempts on one account.
+        "LOGIN_RATE_LIMIT_ADDRESS": "10 per minute; 100 per hour",
+        "LOGIN_RATE_LIMIT_ACCOUNT": "5 per minute; 20 per hour",
+        "REGISTER_RATE_LIMIT": "10 per hour",
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Transcription jobs
+        "TRANSCRIBE_MAX_ATTEMPTS": 3,  # automatic attempts while the engine is unreachable
+        "TRANSCRIBE_RETRY_DELAY": 30.0,  # seconds before the second attempt; doubles after
+        "TRANSCRIBE_STALE_SECONDS": 900.0,  # "processing" longer than this was abandoned
+        # How often the pool looks for due jobs (a sweep may start a backed-off retry
+        # early: the backoff is a courtesy to the service, not a rule).
+        "TRANSCRIBE_SWEEP_SECONDS": 60.0,
         "RATELIMIT_HEADERS_ENABLED": True,
         "SQLALCHEMY_ENGINE_OPTIONS": {},
     }

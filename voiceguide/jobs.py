@@ -27,14 +27,6 @@ from .speech.base import (
 )
 from .speech.recognition import cores
 
-# Settings read with .get, so that they need no entry in config.py.
-DEFAULTS = {
-    "TRANSCRIBE_MAX_ATTEMPTS": 3,  # automatic attempts when the engine is unavailable
-    "TRANSCRIBE_RETRY_DELAY": 30.0,  # seconds before the 2nd attempt; doubles after
-    "TRANSCRIBE_STALE_SECONDS": 900.0,  # a job "processing" longer than this was abandoned
-    "TRANSCRIBE_SWEEP_SECONDS": 60.0,  # how often the pool looks for due jobs (a sweep may
-    # start a backed-off retry early: the backoff is a courtesy to the service, not a rule)
-}
 WORKER_KEY = "voiceguide.worker"
 
 UNREACHABLE = "The speech service could not be reached. Please try again later."
@@ -42,13 +34,6 @@ WAITING = "The speech service could not be reached; trying again shortly."
 UNDECODABLE = "The recording could not be decoded as audio."
 NOT_SET_UP = "The speech engine is not set up on this server. Please try again later."
 FAILED = "The recording could not be transcribed. Please try again."
-
-
-def setting(name: str, app: Flask | None = None):
-    """A transcription setting: app config, else the default above."""
-    config = (app or current_app).config
-    value = config.get(name)
-    return DEFAULTS[name] if value is None else value
 
 
 def transcribe_entry(entry_id: int) -> None:
@@ -67,9 +52,9 @@ def transcribe_entry(entry_id: int) -> None:
     except NoSpeechError as e:
         _finish(entry_id, token, status="failed", error=str(e))
     except EngineUnavailableError as e:
-        attempts = int(setting("TRANSCRIBE_MAX_ATTEMPTS"))
+        attempts = int(current_app.config["TRANSCRIBE_MAX_ATTEMPTS"])
         if entry.attempts < attempts:
-            delay = float(setting("TRANSCRIBE_RETRY_DELAY")) * 2 ** (entry.attempts - 1)
+            delay = float(current_app.config["TRANSCRIBE_RETRY_DELAY"]) * 2 ** (entry.attempts - 1)
             log.warning(
                 "entry %s: attempt %s: %s; next in %.0f s", entry_id, entry.attempts, e, delay
             )
@@ -152,7 +137,7 @@ def init_app(app: Flask) -> None:
         job=transcribe_entry,
         find_due=due_entry_ids,
         size=int(app.config.get("WORKERS") or cores()),
-        sweep_every=float(setting("TRANSCRIBE_SWEEP_SECONDS", app)),
+        sweep_every=float(app.config["TRANSCRIBE_SWEEP_SECONDS"]),
         on_start=sweep_partial_uploads,
         on_abandon=release_claims,
     )
@@ -172,7 +157,7 @@ def stop_worker(app: Flask, timeout: float = 10.0) -> None:
 
 
 def _due_clause():
-    cutoff = utcnow() - timedelta(seconds=float(setting("TRANSCRIBE_STALE_SECONDS")))
+    cutoff = utcnow() - timedelta(seconds=float(current_app.config["TRANSCRIBE_STALE_SECONDS"]))
     return and_(
         Entry.kind == "spoken",
         or_(
