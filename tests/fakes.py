@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import math
 import struct
 import threading
 import time
-import wave
 
+from voiceguide.speech.audio import wav_bytes
 from voiceguide.speech.base import NoSpeechError, Pcm, Synthesis, Transcript
 
 
@@ -18,13 +17,7 @@ def tone_wav(seconds: float = 1.0, rate: int = 22050, freq: float = 440.0) -> by
         struct.pack("<h", int(8000 * math.sin(2 * math.pi * freq * i / rate)))
         for i in range(int(seconds * rate))
     )
-    out = io.BytesIO()
-    with wave.open(out, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(frames)
-    return out.getvalue()
+    return wav_bytes(frames, rate)
 
 
 class FakeTTS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import warnings
+import wave
 from functools import cache
 
 with warnings.catch_warnings():
@@ -90,12 +91,14 @@ def _fix_wav_sizes(wav: bytes) -> bytes:
     return bytes(data)
 
 
-def wav_bytes(pcm: Pcm) -> bytes:
-    """Wrap PCM in a WAV container."""
+def wav_bytes(frames: bytes, sample_rate: int) -> bytes:
+    """Wrap mono 16-bit PCM frames in a WAV container."""
     out = io.BytesIO()
-    AudioSegment(pcm.data, sample_width=2, frame_rate=pcm.sample_rate, channels=1).export(
-        out, format="wav"
-    )
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(sample_rate)
+        wav.writeframes(frames)
     return out.getvalue()
 
 

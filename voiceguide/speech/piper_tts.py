@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import threading
-import wave
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .audio import wav_bytes
 from .base import SetupError, SpeechError, Synthesis
 
 
@@ -55,13 +54,9 @@ class PiperNarrator:
         rate = chunks[0].sample_rate
         pause = b"\x00\x00" * int(rate * self.options.sentence_pause)
         frames = pause.join(chunk.audio_int16_bytes for chunk in chunks)
-        out = io.BytesIO()
-        with wave.open(out, "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(2)
-            wav.setframerate(rate)
-            wav.writeframes(frames)
-        return Synthesis(wav=out.getvalue(), sample_rate=rate, seconds=len(frames) / 2 / rate)
+        return Synthesis(
+            wav=wav_bytes(frames, rate), sample_rate=rate, seconds=len(frames) / 2 / rate
+        )
 
 
 def build(config: Mapping) -> PiperNarrator:
