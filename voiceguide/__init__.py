@@ -44,10 +44,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     narration.init_app(app)
     errors.register(app)
 
-    from . import api, auth, cli, commands, entries, jobs, journal, pages, transcription
+    from . import (
+        api,
+        auth,
+        cli,
+        commands,
+        entries,
+        jobs,
+        journal,
+        pages,
+        preferences,
+        transcription,
+    )
 
     auth.init_app(app)
-    for module in (pages, api, narration, commands, auth, entries, journal, transcription):
+    blueprints = (pages, api, narration, commands, preferences, auth, entries, journal)
+    for module in (*blueprints, transcription):
         app.register_blueprint(module.bp)
     cli.register(app)
     jobs.init_app(app)

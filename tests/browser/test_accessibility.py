@@ -73,17 +73,20 @@ def test_stage_error_state(open_page):
     assert_accessible(page, "stage, microphone refused")
 
 
-@pytest.mark.parametrize("zoom", [1, 2])
-def test_screenshots_at_normal_size_and_200_percent(open_page, tmp_path, zoom):
-    """Not an assertion of looks: the page keeps working at 200% (WCAG 1.4.4, 1.4.10)."""
+def test_the_stage_reflows_at_200_percent_zoom(open_page, tmp_path):
+    """At 200% (half the CSS width) nothing scrolls sideways (WCAG 1.4.4, 1.4.10)."""
     page = open_page(mic="answer")
-    page.set_viewport_size({"width": 1280 // zoom, "height": 900 // zoom})
     sign_up(page)
-    start_session(page)
+    page.goto(f"/stages/{STAGE}")
+    page.get_by_text("Settings and keyboard shortcuts").click()
+    page.get_by_label("Finish an answer by itself after a pause of").select_option("off")
+    page.get_by_role("button", name="Start session").click()
     expect(page.locator("#recording").get_by_text("Recording", exact=True)).to_be_visible(
         timeout=20_000
     )
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 1280 // zoom, "the page scrolls sideways"
-    page.screenshot(path=str(tmp_path / f"stage-{zoom}x.png"), full_page=True)
+    for zoom in (1, 2):
+        page.set_viewport_size({"width": 1280 // zoom, "height": 900 // zoom})
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 1280 // zoom, f"the page scrolls sideways at {zoom * 100}%"
+        page.screenshot(path=str(tmp_path / f"stage-{zoom}x.png"), full_page=True)
     page.get_by_role("button", name="Pause").click()

@@ -2,7 +2,7 @@
 // the transcript, the next part; hands-free by default. See the contract, "The guided
 // session page". Plain ES modules, no build step; nothing runs until Start is pressed.
 
-import { $, $$, hideKeepingFocus, isAbort, reducedMotion, sleep, within } from './js/dom.js';
+import { $, $$, csrfToken, hideKeepingFocus, isAbort, reducedMotion, sleep, within } from './js/dom.js';
 import { formatDuration, formatTime } from './js/dom.js';
 import { bindShortcuts } from './js/keys.js';
 import { setUpMicCheck } from './js/miccheck.js';
@@ -29,6 +29,8 @@ class Session {
       reminderSeconds: Number(data.reminderSeconds) || 20,
       giveUpSeconds: Number(data.giveUpSeconds) || 30,
       loginUrl: data.loginUrl,
+      nextUrl: data.nextUrl,
+      nextTitle: data.nextTitle,
     };
     this.parts = $$('.parts > li.part').map((li) => ({
       id: li.dataset.part,
@@ -68,7 +70,8 @@ class Session {
     };
     this.player = new NarrationPlayer(el('narration'));
     this.outbox = new Outbox({ entriesUrl: data.entriesUrl, commandsUrl: data.commandsUrl });
-    this.prefs = loadPrefs();
+    this.prefsUrl = data.preferencesUrl;
+    this.prefs = loadPrefs(data.preferences ? JSON.parse(data.preferences) : {});
     this.progressKey = `progress:${this.cfg.program}:${this.cfg.stage}`;
     this.completeKey = `complete:${this.cfg.program}:${this.cfg.stage}`;
     this.state = 'idle'; // idle, playing, answering, typing, waiting, paused, done
@@ -133,7 +136,7 @@ class Session {
 
   savePrefs(change) {
     Object.assign(this.prefs, change);
-    savePrefs(this.prefs);
+    savePrefs(this.prefs, change, { url: this.prefsUrl, token: csrfToken });
   }
 
   wireControls() {
@@ -405,6 +408,7 @@ class Session {
       await sleep(LISTEN_ONLY_PAUSE_MS, signal);
       return false;
     }
+    this.slotNote(part, micFailed ? 'The microphone is not available (see the message above the controls): type your answer here instead.' : '');
     if (micFailed) this.showContinue('Try the microphone again');
     else this.announce(`Type your answer to ${part.title} and press its button to save it.`);
     const sent = new Promise((resolve) => {
@@ -444,6 +448,20 @@ class Session {
     return form;
   }
 
+  // A line above a typed-answer form, saying why it opened.
+  slotNote(part, text) {
+    const slot = $(`[data-typed-slot="${part.id}"]`);
+    if (!slot) return;
+    let note = $('.slot-note', slot);
+    if (!note) {
+      note = document.createElement('p');
+      note.className = 'slot-note';
+      slot.prepend(note);
+    }
+    note.textContent = text;
+    note.hidden = !text;
+  }
+
   showContinue(label) {
     this.el.cont.textContent = label;
     this.el.cont.hidden = false;
@@ -479,8 +497,14 @@ class Session {
     this.el.begin.hidden = false;
     this.el.restart.hidden = true;
     this.el.completeNote.textContent = this.cfg.signedIn
-      ? 'Stage complete. Well done. Your answers are in your journal; the next stage is linked below.'
-      : 'Stage complete. Sign in next time to keep your answers; the next stage is linked below.';
+      ? 'Stage complete. Well done: your answers are in your journal.'
+      : 'Stage complete. Sign in next time to keep your answers in a journal.';
+    if (this.cfg.nextUrl) {
+      const link = document.createElement('a');
+      link.href = this.cfg.nextUrl;
+      link.textContent = `Next stage: ${this.cfg.nextTitle}`;
+      this.el.completeNote.append(' ', link);
+    }
     this.el.completeNote.hidden = false;
     this.announce('Stage complete.');
     this.el.completeNote.setAttribute('tabindex', '-1');
@@ -707,6 +731,7 @@ class Session {
     const result = await outcome;
     if (result.kind === 'transcript') {
       field.value = '';
+      this.slotNote({ id: prompt }, '');
       if (this.typedWaiter?.prompt === prompt) {
         this.typedWaiter.resolve('sent');
         this.typedWaiter = null;
