@@ -1,0 +1,77 @@
+// Answers on their way to the journal: what the outbox's events show the person, and the
+// typed-answer forms (which work without JavaScript; with it they send through the outbox).
+
+import { $, $$ } from './dom.js';
+
+export function showOutboxProgress(outbox, view, { stage, loginUrl }) {
+  const uploading = () => view.announce('Uploading your answer\u2026');
+  outbox.addEventListener('checking', uploading);
+  outbox.addEventListener('uploading', uploading);
+  outbox.addEventListener('retrying', (event) => {
+    const seconds = Math.round(event.detail.delay / 1000);
+    view.announce(
+      `Could not reach the server. Your answer is kept on this device; trying again in ${seconds} s.`,
+    );
+  });
+  outbox.addEventListener('saved', (event) => {
+    view.announce(event.detail.record.blob ? 'Saved. Making the transcript\u2026' : 'Saved.');
+  });
+  outbox.addEventListener('transcript', (event) => {
+    if (event.detail.record.stage === stage) view.showAnswer(event.detail.record, event.detail.entry);
+    view.announce('Transcript ready. Saved to your journal.');
+  });
+  outbox.addEventListener('failed', (event) => {
+    const reason = event.detail.entry.error || 'the words could not be made out';
+    view.showError(
+      `Your recording is saved in your journal, but no transcript was made (${reason}). ` +
+        'You can listen to it and try again from your journal, or record this answer again.',
+    );
+  });
+  outbox.addEventListener('refused', (event) => {
+    view.showError(
+      `Your answer could not be saved: ${event.detail.error || 'the server refused it.'} ` +
+        'Please record it again or type it instead.',
+    );
+  });
+  outbox.addEventListener('held', (event) => {
+    if (event.detail.status === 401) {
+      view.showError(
+        'You are signed out, so your answer could not be sent. It is kept on this device ' +
+          'and is sent when you come back to a stage page after signing in.',
+        { link: { href: loginUrl, text: 'Sign in' } },
+      );
+    } else {
+      view.showError(
+        'Your answer could not be sent because this page has expired. It is kept on this ' +
+          'device: reload the page and it is sent again.',
+      );
+    }
+  });
+}
+
+// Send typed answers through the outbox; `onSent(promptId)` once one is in the journal.
+export function wireTypedForms(view, outbox, stage, onSent) {
+  for (const slot of $$('[data-typed-slot]')) {
+    const form = $('form', slot);
+    const prompt = slot.dataset.typedSlot;
+    form?.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const field = $('textarea[name="text"], input[name="text"], textarea', form);
+      const text = field?.value.trim() ?? '';
+      if (!text) {
+        view.showError('Type an answer first, then save it.');
+        field?.focus();
+        return;
+      }
+      view.clearError();
+      const record = { client_id: crypto.randomUUID(), stage, prompt, text, created: Date.now() };
+      const outcome = outbox.settle(record.client_id);
+      await outbox.add(record);
+      if ((await outcome).kind === 'transcript') {
+        field.value = '';
+        view.slotNote(prompt, '');
+        onSent(prompt);
+      }
+    });
+  }
+}
