@@ -367,3 +367,63 @@ def test_the_microphone_check_plays_the_test_back(open_page):
     assert playback.evaluate("a => a.src.startsWith('blob:')")
     page.reload()
     expect(page.locator("#mic-check")).not_to_have_attribute("open", "")
+
+
+# What a deployment could send; nothing inline is needed ('unsafe-inline' is absent).
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+COLLECT_CSP_VIOLATIONS = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
+
+def test_the_session_works_under_a_strict_content_security_policy(open_page):
+    page = open_page(mic="answer")
+    page.add_init_script(COLLECT_CSP_VIOLATIONS)
+    sign_up(page)
+
+    def with_csp(route):
+        response = route.fetch()
+        headers = {**response.headers, "content-security-policy": STRICT_CSP}
+        route.fulfill(response=response, headers=headers)
+
+    page.route(f"**/stages/{STAGE}", with_csp)
+    page.goto(f"/stages/{STAGE}")
+    page.get_by_text("Microphone check").click()
+    page.get_by_role("button", name="Test microphone").click()
+    expect(page.locator("#mic-result")).to_contain_text("your microphone works", timeout=10_000)
+    page.get_by_role("button", name="Start session").click()
+    expect(page.locator("#answer-text")).to_have_text("a fake transcript", timeout=20_000)
+    page.get_by_role("button", name="Pause").click()
+    assert page.evaluate("window.__csp") == []
+    assert not [e for e in page.console_errors if "Content Security Policy" in e]
+    # The policy really is in force: an inline script is refused.
+    page.evaluate(
+        "document.body.append(Object.assign(document.createElement('script'),"
+        " {textContent: 'window.__inline = 1'}))"
+    )
+    assert page.evaluate("window.__inline") is None
+    assert page.evaluate("window.__csp.length") == 1
+
+
+def test_narration_that_cannot_be_played_pauses_the_session_with_an_alert(open_page):
+    page = open_page(mic="silence")
+    sign_up(page)
+    page.goto(f"/stages/{STAGE}")
+    intro = part_audio(page, "intro")
+    page.route(f"**{intro}", lambda route: route.fulfill(status=503, body="unavailable"))
+    page.get_by_role("button", name="Start session").click()
+    expect(page.get_by_role("alert")).to_contain_text("could not be played", timeout=10_000)
+    expect(page.locator("#now-text")).to_contain_text("Welcome")  # its words are shown
+    expect(page.get_by_role("button", name="Resume")).to_be_visible()
+    page.unroute(f"**{intro}")
+    page.get_by_role("button", name="Resume").click()
+    expect(page.get_by_role("alert")).to_be_empty()
+    expect(page.locator("#now-label")).to_contain_text("Instruction", timeout=10_000)
+    page.get_by_role("button", name="Pause").click()
