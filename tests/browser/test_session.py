@@ -427,3 +427,21 @@ def test_narration_that_cannot_be_played_pauses_the_session_with_an_alert(open_p
     expect(page.get_by_role("alert")).to_be_empty()
     expect(page.locator("#now-label")).to_contain_text("Instruction", timeout=10_000)
     page.get_by_role("button", name="Pause").click()
+
+
+def test_button_names_the_contract_relies_on(open_page):
+    """One button starts with "Start"; the microphone check is "Test microphone"; one "Skip"."""
+    page = open_page(mic="silence")
+    sign_up(page)
+    page.goto(f"/stages/{STAGE}")
+    starts = page.get_by_role("button", name=re.compile("start", re.IGNORECASE))
+    expect(starts).to_have_count(1)
+    expect(starts).to_have_text("Start session")
+    page.get_by_text("Microphone check").click()
+    expect(page.get_by_role("button", name="Test microphone")).to_be_visible()
+    starts.click()
+    skips = page.get_by_role("button", name=re.compile("skip", re.IGNORECASE))
+    expect(skips).to_have_count(1)
+    expect(skips).to_have_text("Skip")
+    expect(skips).to_be_visible()
+    page.get_by_role("button", name="Pause").click()
