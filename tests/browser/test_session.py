@@ -409,7 +409,7 @@ def test_the_session_works_under_a_strict_content_security_policy(open_page):
         " {textContent: 'window.__inline = 1'}))"
     )
     assert page.evaluate("window.__inline") is None
-    assert page.evaluate("window.__csp.length") == 1
+    page.wait_for_function("window.__csp.length === 1")  # the report event comes a bit later
 
 
 def test_narration_that_cannot_be_played_pauses_the_session_with_an_alert(open_page):
