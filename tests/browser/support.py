@@ -64,3 +64,13 @@ def status(page: Page):
 def expect_complete(page: Page, timeout: float = 60_000) -> None:
     """Wait until the stage says it is complete."""
     expect(page.locator("#complete-note")).to_contain_text("Stage complete", timeout=timeout)
+
+
+def sign_in(page: Page, name: str) -> None:
+    """Sign in through the form."""
+    page.goto("/auth/login")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert "/auth/login" not in page.url, page.content()

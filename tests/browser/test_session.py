@@ -15,6 +15,7 @@ from tests.browser.support import (
     STAGE,
     entries,
     expect_complete,
+    sign_in,
     sign_up,
     start_session,
     status,
@@ -445,3 +446,44 @@ def test_button_names_the_contract_relies_on(open_page):
     expect(skips).to_have_text("Skip")
     expect(skips).to_be_visible()
     page.get_by_role("button", name="Pause").click()
+
+
+def test_an_expired_security_token_is_renewed_and_the_answer_saved(open_page):
+    page = open_page(mic="answer")
+    sign_up(page)
+    page.goto(f"/stages/{STAGE}")
+    # As if the page had been open for hours: its CSRF token no longer works.
+    page.evaluate("document.querySelector('meta[name=csrf-token]').content = 'expired'")
+    posts = recorder(page)
+    page.get_by_role("button", name="Start session").click()
+    expect(page.locator("#answer-text")).to_have_text("a fake transcript", timeout=20_000)
+    page.get_by_role("button", name="Pause").click()
+    assert len(wait_for_entries(page, 1)) == 1
+    tokens = [r.headers["x-csrftoken"] for r in posts["entries"]]
+    assert tokens[0] == "expired" and len(tokens) == 2 and tokens[1] != "expired"
+    expect(page.get_by_role("alert")).to_be_empty()
+
+
+def test_a_kept_answer_is_only_ever_sent_for_the_person_who_made_it(open_page):
+    """A shared browser: Alice's unsent answer must not land in Bob's journal."""
+    page = open_page(mic="answer")
+    alice = sign_up(page)
+    page.route("**/api/entries", lambda route: route.abort("internetdisconnected"))
+    start_session(page)
+    expect(status(page)).to_contain_text("kept on this device", timeout=20_000)
+    context = page.context
+    page.close()
+    page = context.new_page()
+    page.goto("/")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+    sign_up(page)  # Bob, in the same browser
+    page.goto(f"/stages/{STAGE}")
+    time.sleep(2)
+    assert entries(page) == []
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+    sign_in(page, alice)
+    page.goto(f"/stages/{STAGE}")
+    found = wait_for_entries(page, 1)
+    assert found[0]["prompt"] == "prompt-1"

@@ -21,6 +21,7 @@ function readConfig(root) {
     program: data.program,
     stage: data.stage,
     signedIn: data.signedIn === 'true',
+    user: data.user || '',
     maxSeconds: Number(data.maxRecordingSeconds) || 600,
     reminderSeconds: Number(data.reminderSeconds) || 20,
     giveUpSeconds: Number(data.giveUpSeconds) || 30,
@@ -94,7 +95,11 @@ function main(root) {
   const cfg = readConfig(root);
   const view = new SessionView(root);
   const player = new NarrationPlayer(document.getElementById('narration'));
-  const outbox = new Outbox({ entriesUrl: cfg.entriesUrl, commandsUrl: cfg.commandsUrl });
+  const outbox = new Outbox({
+    entriesUrl: cfg.entriesUrl,
+    commandsUrl: cfg.commandsUrl,
+    user: cfg.signedIn ? cfg.user : null,
+  });
   const prefs = loadPrefs(cfg.accountPrefs);
   const session = new Session({
     cfg,
@@ -113,7 +118,7 @@ function main(root) {
   view.showProgress(session.savedProgress());
   wireControls(session, view);
   showOutboxProgress(outbox, view, cfg);
-  wireTypedForms(view, outbox, cfg.stage, (prompt) => session.typedAnswerSent(prompt));
+  wireTypedForms(view, outbox, cfg, (prompt) => session.typedAnswerSent(prompt));
   setUpMicCheck(root, {
     announce: (text) => view.announce(text),
     showError: (text) => view.showError(text),

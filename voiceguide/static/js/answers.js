@@ -1,7 +1,7 @@
 // Answers on their way to the journal: what the outbox's events show the person, and the
 // typed-answer forms (which work without JavaScript; with it they send through the outbox).
 
-import { $, $$ } from './dom.js';
+import { $, $$, uuid } from './dom.js';
 
 export function showOutboxProgress(outbox, view, { stage, loginUrl }) {
   const uploading = () => view.announce('Uploading your answer\u2026');
@@ -50,7 +50,7 @@ export function showOutboxProgress(outbox, view, { stage, loginUrl }) {
 }
 
 // Send typed answers through the outbox; `onSent(promptId)` once one is in the journal.
-export function wireTypedForms(view, outbox, stage, onSent) {
+export function wireTypedForms(view, outbox, { stage, user }, onSent) {
   for (const slot of $$('[data-typed-slot]')) {
     const form = $('form', slot);
     const prompt = slot.dataset.typedSlot;
@@ -64,7 +64,7 @@ export function wireTypedForms(view, outbox, stage, onSent) {
         return;
       }
       view.clearError();
-      const record = { client_id: crypto.randomUUID(), stage, prompt, text, created: Date.now() };
+      const record = { client_id: uuid(), user, stage, prompt, text, created: Date.now() };
       const outcome = outbox.settle(record.client_id);
       await outbox.add(record);
       if ((await outcome).kind === 'transcript') {

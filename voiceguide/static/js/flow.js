@@ -14,8 +14,9 @@ export class Session {
   constructor({ cfg, view, player, outbox, prefs, savePrefs }) {
     Object.assign(this, { cfg, view, player, outbox, prefs, savePrefs });
     this.parts = view.parts;
-    this.progressKey = `progress:${cfg.program}:${cfg.stage}`;
-    this.completeKey = `complete:${cfg.program}:${cfg.stage}`;
+    // Per person too: two people may share a browser.
+    this.progressKey = `progress:${cfg.user}:${cfg.program}:${cfg.stage}`;
+    this.completeKey = `complete:${cfg.user}:${cfg.program}:${cfg.stage}`;
     this.state = 'idle';
     this.index = 0;
     this.step = null;

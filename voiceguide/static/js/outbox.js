@@ -53,11 +53,28 @@ class Store {
   }
 }
 
+// Fetch this page again for a fresh <meta name="csrf-token">; true when it was renewed.
+async function renewCsrfToken() {
+  try {
+    const response = await fetch(location.href, { credentials: 'same-origin' });
+    const html = await response.text();
+    const token = html.match(/<meta name="csrf-token" content="([^"]+)"/)?.[1];
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    if (!token || !meta) return false;
+    meta.setAttribute('content', token);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class Outbox extends EventTarget {
-  constructor({ entriesUrl, commandsUrl }) {
+  constructor({ entriesUrl, commandsUrl, user }) {
     super();
     this.entriesUrl = entriesUrl;
     this.commandsUrl = commandsUrl;
+    this.user = user; // answers are only ever sent for the person who made them
+    this.tokenRenewed = new Set();
     this.store = new Store();
     this.sending = new Set();
     this.attempts = new Map();
@@ -104,8 +121,10 @@ export class Outbox extends EventTarget {
     } catch {
       return;
     }
-    for (const record of records) this.send(record);
-    return records;
+    // Someone else's answers (a shared browser) wait for them to sign in here again.
+    const mine = records.filter((record) => this.user && record.user === this.user);
+    for (const record of mine) this.send(record);
+    return mine;
   }
 
   async send(record) {
@@ -144,6 +163,15 @@ export class Outbox extends EventTarget {
         this.follow(record, body);
       } else if (response.status >= 500 || response.status === 429 || response.status === 408) {
         this.retryLater(record, body.error);
+      } else if (
+        response.status === 400 &&
+        /security token/i.test(body.error ?? '') &&
+        !this.tokenRenewed.has(id) &&
+        (await renewCsrfToken())
+      ) {
+        // The page's security token expired (the page was open for hours): fetch a new one.
+        this.tokenRenewed.add(id);
+        setTimeout(() => this.send(record), 0);
       } else if (response.status === 401 || response.status === 400 || response.status === 403) {
         // Signed out, or the page's security token expired: kept here, sent after a reload.
         this.emit('held', { record, status: response.status, error: body.error });

@@ -28,6 +28,10 @@ export function extensionFor(type) {
 const MIC_MESSAGES = {
   unsupported:
     'This browser cannot record audio on this page. You can type your answer instead.',
+  insecure:
+    'Recording needs a secure connection (an https address, or this computer\u2019s own ' +
+    'address), and this page has none. Ask the person who runs this site, or type your ' +
+    'answer in the box below.',
   denied:
     'The microphone is blocked for this site, so your answer cannot be recorded. To answer ' +
     'out loud, allow the microphone in your browser\u2019s site settings (usually the icon ' +
@@ -51,6 +55,7 @@ export class MicrophoneError extends Error {
 }
 
 export async function openMicrophone() {
+  if (!window.isSecureContext) throw new MicrophoneError('insecure');
   if (!navigator.mediaDevices?.getUserMedia || pickMimeType() === null) {
     throw new MicrophoneError('unsupported');
   }

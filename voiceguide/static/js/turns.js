@@ -1,7 +1,7 @@
 // The answer turns of a session: speaking (tone, recording, upload or voice command) and
 // typing. Each returns true when it moved the session elsewhere itself (a command, a pause).
 
-import { abortError, sleep, within } from './dom.js';
+import { abortError, sleep, uuid, within } from './dom.js';
 import { MicrophoneError, openMicrophone, Recording } from './recorder.js';
 import { audioContext, reminderTone, softTone } from './tones.js';
 
@@ -64,7 +64,8 @@ export async function answerTurn(session, part, signal) {
     view.note = `Your answer reached the longest length allowed.`;
   }
   const record = {
-    client_id: crypto.randomUUID(),
+    client_id: uuid(),
+    user: cfg.user,
     stage: cfg.stage,
     prompt: part.id,
     blob: result.blob,
