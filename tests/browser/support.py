@@ -74,3 +74,13 @@ def sign_in(page: Page, name: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
     assert "/auth/login" not in page.url, page.content()
+
+
+def start_at(page: Page, part: str = "prompt-1", stage: str | None = STAGE) -> None:
+    """Start the session at a part with its "Play from here" button (skips the intro).
+
+    `stage=None` stays on the page already open.
+    """
+    if stage is not None:
+        page.goto(f"/stages/{stage}")
+    page.locator(f"li[data-part='{part}'] .play-from").click()

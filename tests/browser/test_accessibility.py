@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.browser.support import STAGE, sign_up, start_session, wait_for_entries
+from tests.browser.support import STAGE, sign_up, start_at, wait_for_entries
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -51,7 +51,7 @@ def test_stage_idle_recording_and_transcript_then_journal(open_page):
     open_details(page)
     assert_accessible(page, "stage, idle")
     page.get_by_label("Finish an answer by itself after a pause of").select_option("off")
-    page.get_by_role("button", name="Start session").click()
+    start_at(page, stage=None)
     recording = page.locator("#recording")
     expect(recording.get_by_text("Recording", exact=True)).to_be_visible(timeout=20_000)
     expect(page.locator("#elapsed")).to_have_text("0:02", timeout=10_000)
@@ -68,7 +68,7 @@ def test_stage_idle_recording_and_transcript_then_journal(open_page):
 def test_stage_error_state(open_page):
     page = open_page(microphone=False)
     sign_up(page)
-    start_session(page)
+    start_at(page)
     expect(page.get_by_role("alert").filter(has_text="microphone")).to_be_visible(timeout=20_000)
     assert_accessible(page, "stage, microphone refused")
 
@@ -80,7 +80,7 @@ def test_the_stage_reflows_at_200_percent_zoom(open_page, tmp_path):
     page.goto(f"/stages/{STAGE}")
     page.get_by_text("Settings and keyboard shortcuts").click()
     page.get_by_label("Finish an answer by itself after a pause of").select_option("off")
-    page.get_by_role("button", name="Start session").click()
+    start_at(page, stage=None)
     expect(page.locator("#recording").get_by_text("Recording", exact=True)).to_be_visible(
         timeout=20_000
     )

@@ -17,6 +17,7 @@ from tests.browser.support import (
     expect_complete,
     sign_in,
     sign_up,
+    start_at,
     start_session,
     status,
     wait_for_entries,
@@ -190,7 +191,7 @@ def test_the_keyboard_alone_can_do_a_whole_stage(open_page):
 def test_microphone_refused_shows_an_alert_and_typing_still_works(open_page):
     page = open_page(mic="answer", microphone=False)
     sign_up(page)
-    start_session(page)
+    start_at(page)
     alert = page.get_by_role("alert").filter(has_text="microphone")
     expect(alert).to_contain_text("blocked", timeout=20_000)
     expect(alert).to_contain_text("type your answer")
@@ -224,7 +225,7 @@ def test_an_upload_that_fails_once_is_sent_again_and_saved_once(open_page):
             route.continue_()
 
     page.route("**/api/entries", fail_first)
-    start_session(page)
+    start_at(page)
     expect(status(page)).to_contain_text("trying again", timeout=20_000)
     expect(page.locator("#answer-text")).to_have_text("a fake transcript", timeout=20_000)
     page.get_by_role("button", name="Pause").click()
@@ -240,7 +241,7 @@ def test_an_answer_recorded_offline_is_kept_and_sent_after_a_reload(open_page):
     page = open_page(mic="answer")
     sign_up(page)
     page.route("**/api/entries", lambda route: route.abort("internetdisconnected"))
-    start_session(page)
+    start_at(page)
     expect(status(page)).to_contain_text("kept on this device", timeout=20_000)
     assert entries(page) == []
     # Closing the page ends its retries: only IndexedDB still holds the answer.
@@ -312,7 +313,7 @@ def test_silence_gets_a_reminder_and_then_the_session_pauses(open_page, monkeypa
     monkeypatch.setitem(page.server.app.config, "SESSION_GIVE_UP_SECONDS", 4)
     sign_up(page)
     posts = recorder(page)
-    start_session(page)
+    start_at(page)
     expect(status(page)).to_contain_text("Still recording", timeout=20_000)
     expect(status(page)).to_contain_text("Paused: nothing was heard", timeout=10_000)
     expect(page.locator("#recording")).to_be_hidden()
@@ -327,7 +328,7 @@ def test_the_hard_limit_stops_a_long_answer_and_keeps_it(open_page, monkeypatch)
     page.goto(f"/stages/{STAGE}")
     page.get_by_text("Settings and keyboard shortcuts").click()
     page.get_by_label("Finish an answer by itself after a pause of").select_option("off")
-    page.get_by_role("button", name="Start session").click()
+    start_at(page, stage=None)
     expect(page.locator("#recording")).to_be_visible(timeout=20_000)
     expect(page.locator("#recording")).to_be_hidden(timeout=10_000)  # nobody pressed Done
     found = wait_for_entries(page, 1)
@@ -341,7 +342,7 @@ def test_record_again_discards_the_first_take(open_page):
     page.get_by_text("Settings and keyboard shortcuts").click()
     page.get_by_label("Finish an answer by itself after a pause of").select_option("off")
     posts = recorder(page)
-    page.get_by_role("button", name="Start session").click()
+    start_at(page, stage=None)
     elapsed = page.locator("#elapsed")
     expect(elapsed).to_have_text("0:02", timeout=20_000)
     page.get_by_role("button", name="Record again").click()
@@ -399,7 +400,7 @@ def test_the_session_works_under_a_strict_content_security_policy(open_page):
     page.get_by_text("Microphone check").click()
     page.get_by_role("button", name="Test microphone").click()
     expect(page.locator("#mic-result")).to_contain_text("your microphone works", timeout=10_000)
-    page.get_by_role("button", name="Start session").click()
+    start_at(page, stage=None)
     expect(page.locator("#answer-text")).to_have_text("a fake transcript", timeout=20_000)
     page.get_by_role("button", name="Pause").click()
     assert page.evaluate("window.__csp") == []
@@ -455,7 +456,7 @@ def test_an_expired_security_token_is_renewed_and_the_answer_saved(open_page):
     # As if the page had been open for hours: its CSRF token no longer works.
     page.evaluate("document.querySelector('meta[name=csrf-token]').content = 'expired'")
     posts = recorder(page)
-    page.get_by_role("button", name="Start session").click()
+    start_at(page, stage=None)
     expect(page.locator("#answer-text")).to_have_text("a fake transcript", timeout=20_000)
     page.get_by_role("button", name="Pause").click()
     assert len(wait_for_entries(page, 1)) == 1
@@ -469,7 +470,7 @@ def test_a_kept_answer_is_only_ever_sent_for_the_person_who_made_it(open_page):
     page = open_page(mic="answer")
     alice = sign_up(page)
     page.route("**/api/entries", lambda route: route.abort("internetdisconnected"))
-    start_session(page)
+    start_at(page)
     expect(status(page)).to_contain_text("kept on this device", timeout=20_000)
     context = page.context
     page.close()
