@@ -38,8 +38,10 @@ export class Session {
     };
   }
 
-  async start({ fromBeginning = false, at = null } = {}) {
-    await unlockAudio();
+  // Called from a click: the first play() happens before any await, inside the gesture, so
+  // that strict browsers (Safari) allow it; the one <audio> element then stays allowed.
+  start({ fromBeginning = false, at = null } = {}) {
+    unlockAudio();
     this.view.showRunning();
     const progress = load(this.progressKey, null);
     if (at !== null) return this.goTo(at);

@@ -16,14 +16,20 @@ export class NarrationPlayer {
   constructor(audio) {
     this.audio = audio;
     this.rate = 1;
+    this.keepPitch();
+  }
+
+  keepPitch() {
     this.audio.preservesPitch = true;
+    this.audio.webkitPreservesPitch = true; // older Safari
+    this.audio.mozPreservesPitch = true; // older Firefox
   }
 
   setRate(rate) {
     this.rate = rate;
     this.audio.defaultPlaybackRate = rate;
     this.audio.playbackRate = rate;
-    this.audio.preservesPitch = true;
+    this.keepPitch();
   }
 
   // Play `url` from `startAt` seconds; resolve when it ends, reject on error or abort.
