@@ -41,6 +41,9 @@ def defaults(instance_path: str) -> dict:
         "SECRET_KEY": None,  # None means generated once and kept in DATA_DIR
         "MAX_UPLOAD_MB": 25,
         "MAX_RECORDING_SECONDS": 600,
+        # Guided session: a reminder tone after this much silence, then a pause.
+        "SESSION_REMINDER_SECONDS": 20,
+        "SESSION_GIVE_UP_SECONDS": 30,
         "PROGRAM_FILE": str(DEFAULT_PROGRAM),
         "WORKERS": None,  # None means one per core
         "START_WORKER": True,
