@@ -6,6 +6,7 @@ import math
 import struct
 import threading
 import time
+from collections.abc import Sequence
 
 from voiceguide.speech.audio import wav_bytes
 from voiceguide.speech.base import NoSpeechError, Pcm, Synthesis, Transcript
@@ -47,8 +48,9 @@ class FakeSTT:
         self.text = text
         self.calls = 0
 
-    def transcribe(self, pcm: Pcm) -> Transcript:
+    def transcribe(self, pcm: Pcm, hints: Sequence[str] = ()) -> Transcript:
         self.calls += 1
+        self.hints = tuple(hints)
         if not self.text:
             raise NoSpeechError()
         return Transcript(text=self.text, seconds=pcm.seconds, engine=self.name)

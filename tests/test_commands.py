@@ -66,6 +66,9 @@ def test_a_command_is_recognised_and_nothing_is_stored(
     assert response.status_code == 200
     assert response.get_json() == {"command": "repeat", "transcript": "Repeat."}
     assert speaker.calls == 1
+    assert (
+        "repeat" in speaker.hints and "pause" in speaker.hints
+    )  # the engine is told to expect them
     with app.app_context():
         assert Entry.query.count() == 0
     assert list((tmp_path / "tmp").iterdir()) == []

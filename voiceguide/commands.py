@@ -62,6 +62,8 @@ _PHRASES = {
     "slower": ("slower", "slow down", "go slower", "speak slower", "more slowly"),
     "faster": ("faster", "speed up", "go faster", "speak faster", "more quickly"),
 }
+# What the recogniser is told to expect: one short form per action.
+HINTS = ("repeat", "next question", "skip", "pause", "stop", "slower", "faster")
 COMMANDS: dict[str, str] = {phrase: action for action, all_ in _PHRASES.items() for phrase in all_}
 # Words around a command that do not change it ("please repeat", "um, next").
 _FILLERS = {"please", "um", "uh", "er", "erm", "hmm", "ok", "okay", "so", "now", "oh"}
@@ -98,7 +100,7 @@ def recognise():
     if pcm.seconds > MAX_COMMAND_SECONDS:
         raise ApiError(422, "A voice command must be shorter than a few seconds.")
     try:
-        text = registry.stt(current_app).transcribe(pcm).text.strip()
+        text = registry.stt(current_app).transcribe(pcm, hints=HINTS).text.strip()
     except NoSpeechError:
         text = ""
     return jsonify(command=command_for(text), transcript=text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -86,6 +87,10 @@ class SpeechToText(Protocol):
 
     name: str
 
-    def transcribe(self, pcm: Pcm) -> Transcript:
-        """Transcribe 16 kHz mono PCM; raise NoSpeechError when nothing was said."""
+    def transcribe(self, pcm: Pcm, hints: Sequence[str] = ()) -> Transcript:
+        """Transcribe 16 kHz mono PCM; raise NoSpeechError when nothing was said.
+
+        `hints` are phrases the speaker is likely to say (voice commands); an engine
+        that can bias its recognition towards them does, the others ignore them.
+        """
         ...

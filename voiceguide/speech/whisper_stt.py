@@ -8,7 +8,7 @@ SpeechRecognition (its WhisperCompatibleRecognizer around the loaded model);
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .base import NoSpeechError, Pcm, SetupError, SpeechError, Transcript
@@ -77,8 +77,11 @@ class WhisperRecognizer:
             raise SetupError(f"could not load the Whisper model at {model_path}: {e}") from e
         self._recognizer = WhisperCompatibleRecognizer(TranscribableAdapter(model))
 
-    def transcribe(self, pcm: Pcm) -> Transcript:
+    def transcribe(self, pcm: Pcm, hints: Sequence[str] = ()) -> Transcript:
         """Transcribe English speech; NoSpeechError for silence or nothing recognisable."""
+        # Hints become the decoder's prompt: tiny.en hears a lone "Pause." as "boss" and
+        # "Slower." as "Flour" without it, and gets both right with it (Piper's voice).
+        prompt = {"initial_prompt": " ".join(f"{h.capitalize()}." for h in hints)} if hints else {}
         if is_silent(pcm):
             raise NoSpeechError()
         try:
@@ -88,6 +91,7 @@ class WhisperRecognizer:
                 language="en",
                 beam_size=self.options.beam_size,
                 vad_filter=self.options.vad_filter,
+                **prompt,
             )
         except Exception as e:  # CTranslate2 and numpy errors have no common base
             raise SpeechError(f"Whisper could not transcribe the audio: {e}") from e
