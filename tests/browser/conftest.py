@@ -41,9 +41,8 @@ CHROMIUM_ARGS = [
 PHRASES = {
     "answer": "I noticed the morning light on the kitchen table.",
     "repeat": "Repeat.",
-    # "next question" is the skip command: Whisper tiny.en hears a synthetic "skip" as
-    # "let's get" now and then, so the test uses the phrasing the page recommends first.
-    "skip": "Next question.",
+    # The lone word of the contract: the command endpoint tells Whisper to expect it.
+    "skip": "Skip.",
 }
 LEAD_SILENCE_S = 0.3
 TAIL_SILENCE_S = 8.0

@@ -46,7 +46,7 @@ export async function answerTurn(session, part, signal) {
     onTick: (seconds) => view.setElapsed(seconds),
     onReminder: () => {
       reminderTone();
-      view.announce('Still recording. Answer when you are ready, or say \u201cnext question\u201d.');
+      view.announce('Still recording. Answer when you are ready, or say \u201cskip\u201d.');
     },
   });
   session.recording = recording;
