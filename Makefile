@@ -21,7 +21,7 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(BIN)/flask --app voiceguide db upgrade --directory voiceguide/migrations
-	$(BIN)/flask --app voiceguide run --host $(HOST) --port $(PORT)
+	$(BIN)/flask --app voiceguide serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -19,7 +19,7 @@ from werkzeug.datastructures import FileStorage
 
 import tests.fakes
 from tests.fakes import FakeSTT, tone_wav
-from voiceguide import jobs, recordings
+from voiceguide import cli, jobs, recordings
 from voiceguide.extensions import db
 from voiceguide.models import Entry, User, utcnow
 from voiceguide.speech.base import EngineUnavailableError, SpeechError
@@ -279,6 +279,20 @@ def test_restart_picks_up_pending_entries(make_app, worker_app):
     after = worker_app()
     after.test_client().get("/healthz")
     assert after.extensions[jobs.WORKER_KEY].wait_idle(10)
+    assert [get(after, i).status for i in ids] == ["done", "done"]
+
+
+def test_serve_resumes_pending_entries_before_any_request(make_app, worker_app, monkeypatch):
+    before = make_app()
+    ids = [add_spoken(before), add_spoken(before)]
+    after = worker_app()
+    served = []
+    monkeypatch.setattr(cli, "run_simple", lambda *args, **kw: served.append((args, kw)))
+    result = after.test_cli_runner().invoke(args=["serve", "--port", "5099"])
+    assert result.exit_code == 0, result.output
+    assert "engines ready" in result.output
+    assert served == [(("127.0.0.1", 5099, after), {"threaded": True})]
+    assert after.extensions[jobs.WORKER_KEY].wait_idle(10)  # no request was made
     assert [get(after, i).status for i in ids] == ["done", "done"]
 
 

@@ -1,4 +1,4 @@
-"""`flask` commands: pregenerate narration (and, from jobs, transcribe)."""
+"""`flask` commands: serve, pregenerate narration (transcribe lives in transcription.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import time
 import click
 from flask import Flask, current_app
 from tqdm import tqdm
+from werkzeug.serving import run_simple
 
 from .narration import narration
+from .speech import registry
 
 
 def pregenerate_all(app: Flask, progress: bool = True) -> dict:
@@ -41,3 +43,24 @@ def register(app: Flask) -> None:
         click.echo(
             f"{counts['made']} made, {counts['skipped']} already cached, {counts['seconds']:.1f} s"
         )
+
+    @app.cli.command("serve")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True, type=int)
+    def serve(host: str, port: int) -> None:
+        """Load the engines, resume unfinished transcriptions, then serve the app."""
+        from . import jobs
+
+        app = current_app._get_current_object()
+        started = time.perf_counter()
+        registry.tts(app)
+        registry.stt(app)
+        click.echo(
+            f"engines ready in {time.perf_counter() - started:.1f} s: narration "
+            f"{app.config['TTS_ENGINE']}, transcription {app.config['STT_ENGINE']}"
+        )
+        # Started now rather than at the first request, so that recordings left pending by
+        # a crash are transcribed even if nobody opens the app after the restart.
+        jobs.start_worker(app)
+        # Not app.run(): Flask ignores it inside a `flask` command.
+        run_simple(host, port, app, threaded=True)

@@ -145,8 +145,14 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _start_worker() -> None:
-        if not worker.started:
-            worker.start()
+        start_worker(app)
+
+
+def start_worker(app: Flask) -> None:
+    """Start the app's pool now, if it has one (a serving process at start-up)."""
+    worker = app.extensions.get(WORKER_KEY)
+    if worker is not None and not worker.started:
+        worker.start()
 
 
 def stop_worker(app: Flask, timeout: float = 10.0) -> None:
