@@ -314,13 +314,16 @@ from voiceguide.speech import registry
 class Stuck:
     name = "stuck"
     def transcribe(self, pcm):
-        print("transcribing", flush=True)
+        print("transcribing", file=sys.__stdout__, flush=True)  # past CliRunner's capture
         time.sleep(600)
 
 registry.stt = lambda app=None: Stuck()
-config, entry_id, pool = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "pool"
+config, entry_id, mode = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+pool = mode != "direct"
 app = create_app({**config, "START_WORKER": pool})
-if pool:  # the in-process pool picks the entry up; the main thread idles like a server
+if mode == "serve":  # `flask serve`: the pool starts before any request
+    app.test_cli_runner().invoke(args=["serve", "--port", "0"], catch_exceptions=False)
+elif pool:  # the in-process pool picks the entry up; the main thread idles like a server
     app.test_client().get("/healthz")
     time.sleep(600)
 else:
@@ -374,6 +377,14 @@ def test_interrupted_server_hands_its_running_jobs_back(app):
     end(process, signal.SIGINT)  # Ctrl-C: atexit runs while the pool's threads are mid-job
     entry = get(app, entry_id)
     assert (entry.status, entry.attempts) == ("pending", 0)  # due at once, not when stale
+
+
+def test_terminated_server_hands_its_running_jobs_back(app):
+    entry_id = add_spoken(app)
+    process = start_stuck_worker(app, entry_id, "serve")
+    end(process, signal.SIGTERM)  # `flask serve` turns SIGTERM into an orderly exit
+    entry = get(app, entry_id)
+    assert (entry.status, entry.attempts) == ("pending", 0)
 
 
 # --- flask transcribe ---------------------------------------------------------------

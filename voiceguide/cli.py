@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 
 import click
@@ -33,6 +34,10 @@ def pregenerate_all(app: Flask, progress: bool = True) -> dict:
     return {"made": made, "skipped": skipped, "seconds": time.perf_counter() - started}
 
 
+def _exit(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def register(app: Flask) -> None:
     """Add the commands to `flask`."""
 
@@ -62,5 +67,8 @@ def register(app: Flask) -> None:
         # Started now rather than at the first request, so that recordings left pending by
         # a crash are transcribed even if nobody opens the app after the restart.
         jobs.start_worker(app)
+        # SIGTERM (systemd, docker stop, kill) exits like Ctrl-C, so the worker's exit hook
+        # hands running jobs back to "pending" instead of leaving them to go stale.
+        signal.signal(signal.SIGTERM, _exit)
         # Not app.run(): Flask ignores it inside a `flask` command.
         run_simple(host, port, app, threaded=True)
