@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
+from flask_login import current_user
 
+from .entries import user_entries
+from .journal import progress
 from .narration import audio_url, program
 
 bp = Blueprint("pages", __name__)
@@ -16,8 +19,12 @@ def _program_context() -> dict:
 
 @bp.get("/")
 def home():
-    """The program, its stages and the self-help notice."""
-    return render_template("home.html")
+    """The program, its stages, the self-help notice, and a signed-in person's progress."""
+    if not current_user.is_authenticated:
+        return render_template("home.html", steps=None, resume=None)
+    steps = progress(user_entries(current_user), program())
+    resume = next((s for s in steps if not s.complete), None)
+    return render_template("home.html", steps=steps, resume=resume)
 
 
 @bp.get("/stages/<stage_id>")

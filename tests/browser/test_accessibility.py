@@ -63,6 +63,9 @@ def test_stage_idle_recording_and_transcript_then_journal(open_page):
     wait_for_entries(page, 1)
     page.goto("/journal")
     assert_accessible(page, "journal")
+    page.goto("/")
+    expect(page.get_by_text("1 of 2 questions answered")).to_be_visible()
+    assert_accessible(page, "home, signed in, with progress")
 
 
 def test_stage_error_state(open_page):
