@@ -160,6 +160,10 @@ def test_pages_redirect_to_sign_in_and_the_api_answers_401(client):
         ("POST", "/api/entries"),  # no CSRF token either: still 401, not 400
         ("PATCH", "/api/entries/1"),
         ("DELETE", "/api/entries/1"),
+        ("POST", "/api/entries/1/retry"),
+        ("GET", "/api/preferences"),
+        ("PUT", "/api/preferences"),
+        ("POST", "/api/commands"),
     ]:
         response = client.open(path, method=method)
         assert response.status_code == 401, (method, path)
@@ -167,6 +171,7 @@ def test_pages_redirect_to_sign_in_and_the_api_answers_401(client):
 
 
 def test_public_pages_need_no_account(client):
+    assert client.get("/api/program").status_code == 200
     for path in ("/", "/help", "/privacy", "/stages/identify-the-root"):
         assert client.get(path).status_code == 200, path
     html = client.get("/stages/identify-the-root").get_data(as_text=True)

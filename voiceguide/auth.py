@@ -32,8 +32,9 @@ from .models import User
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-# API paths that need a session: answered 401 before anything else, the CSRF check included.
-PRIVATE_API_PREFIX = "/api/entries"
+# Every /api/ path but these needs a session: without one it is answered 401 before
+# anything else, the CSRF check included.
+PUBLIC_API_PATHS = frozenset({"/api/program"})
 
 
 class _HttpsAwareSessionInterface(SecureCookieSessionInterface):
@@ -80,7 +81,11 @@ def unauthorized():
 
 
 def _private_api_needs_session():
-    if request.path.startswith(PRIVATE_API_PREFIX) and not current_user.is_authenticated:
+    if (
+        request.path.startswith("/api/")
+        and request.path not in PUBLIC_API_PATHS
+        and not current_user.is_authenticated
+    ):
         return error_response(401)
     return None
 
