@@ -125,7 +125,7 @@ def test_voice_command_repeat_plays_the_question_again_and_saves_nothing(open_pa
 
 
 def test_voice_command_skip_moves_on_and_saves_nothing(open_page):
-    """ "Skip" at each prompt: the stage ends, no entry saved."""
+    """ "Next question" (the skip command) at each prompt: the stage ends, no entry saved."""
     page = open_page(mic="skip", stt="whisper")
     sign_up(page)
     posts = recorder(page)

@@ -85,6 +85,7 @@ export function levelFromRms(rms) {
 
 const TICK_MS = 50;
 const SPOKE_AFTER_MS = 250; // this much voiced sound counts as having spoken
+const FORGET_BLIP_MS = 600; // quiet after a shorter sound than that: it was not speech
 
 export class Recording {
   /**
@@ -170,10 +171,14 @@ export class Recording {
       this.lastVoiceAt = now;
       this.reminded = false;
       if (!wasSpoken && this.spoke) o.onSpeech?.();
-    } else if (rms < this.floor) {
-      this.floor = rms;
     } else {
-      this.floor += (rms - this.floor) * 0.01;
+      if (!this.spoke && this.firstVoiceAt && now - this.lastVoiceAt > FORGET_BLIP_MS) {
+        // A click or a cough before any speech: the speech starts with the next sound,
+        // so that a command said later still measures as the word or two it is.
+        this.voicedMs = 0;
+        this.firstVoiceAt = 0;
+      }
+      this.floor = rms < this.floor ? rms : this.floor + (rms - this.floor) * 0.01;
     }
     const quietMs = now - (this.spoke ? this.lastVoiceAt : this.startedAt);
     if (this.spoke && o.pauseSeconds && quietMs >= o.pauseSeconds * 1000) {
