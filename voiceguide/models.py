@@ -11,9 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
 
-STATUSES = ("pending", "processing", "done", "failed")
-KINDS = ("spoken", "typed")
-
 
 def utcnow() -> datetime:
     """Timezone-aware now, in UTC."""
@@ -54,6 +51,7 @@ class Entry(db.Model):
     stage: Mapped[str] = mapped_column(String(64), index=True)
     prompt: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(8))
+    """"spoken" (a recording to transcribe) or "typed"."""
     client_id: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     recording_path: Mapped[str | None] = mapped_column(String(255))
@@ -63,6 +61,7 @@ class Entry(db.Model):
     machine_transcript: Mapped[str | None] = mapped_column(Text)
     corrected_transcript: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    """pending -> processing -> done or failed (typed entries are done at once)."""
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
     started_at: Mapped[datetime | None]

@@ -4,7 +4,7 @@ account so that they follow the person to another browser."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from .errors import ApiError
 from .extensions import db
@@ -32,12 +32,6 @@ def session_preferences(user) -> dict:
     """The stored session preferences (only known, valid fields)."""
     stored = (user.preferences or {}).get("session") or {}
     return {k: v for k, v in stored.items() if k in FIELDS and _valid(k, v)}
-
-
-@bp.before_request
-@login_required
-def _signed_in() -> None:
-    """Preferences belong to an account (401 JSON otherwise)."""
 
 
 @bp.get("")
