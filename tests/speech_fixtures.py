@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests import speech_samples
+from scripts import speech_samples
 
 _SHARED: dict = {}
 

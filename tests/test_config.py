@@ -64,3 +64,18 @@ def test_healthz_names_the_engines(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok", "tts": "fake", "stt": "fake"}
+
+
+def test_settings_are_typed_once_whichever_layer_set_them(make_app):
+    app = make_app(MAX_UPLOAD_MB="2", TRANSCRIBE_MAX_ATTEMPTS="4", START_WORKER="no", WORKERS=2.0)
+    assert app.config["MAX_UPLOAD_MB"] == 2.0 and isinstance(app.config["MAX_UPLOAD_MB"], float)
+    assert app.config["TRANSCRIBE_MAX_ATTEMPTS"] == 4
+    assert isinstance(app.config["TRANSCRIBE_MAX_ATTEMPTS"], int)
+    assert app.config["START_WORKER"] is False
+    assert app.config["WORKERS"] == 2 and isinstance(app.config["WORKERS"], int)
+
+
+@pytest.mark.parametrize(("key", "value"), [("WORKERS", "2.5"), ("MAX_RECORDING_SECONDS", "long")])
+def test_a_bad_setting_from_any_layer_is_a_clear_error(make_app, key, value):
+    with pytest.raises(RuntimeError, match=key):
+        make_app(**{key: value})

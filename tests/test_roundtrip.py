@@ -8,10 +8,10 @@ import uuid
 
 import pytest
 
-from tests.conftest import AuthActions
+from scripts.speech_samples import BROWSER_FORMATS, word_error_rate
 from tests.fakes import tone_wav
-from tests.speech_samples import BROWSER_FORMATS, word_error_rate
-from voiceguide import jobs
+from tests.helpers import AuthActions
+from voiceguide.jobs import backends
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ def live(make_app, shared_whisper):
     auth = AuthActions(client)
     auth.register()
     yield app, client, auth
-    jobs.stop_worker(app)
+    backends.stop(app)
 
 
 def upload(client, auth, data: bytes, filename: str, mimetype: str):

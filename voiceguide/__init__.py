@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
 from . import config
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py, then VOICEGUIDE_* variables.
 
     `test_config`, when given, replaces the file and environment layers (tests).
@@ -29,38 +30,19 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     config.finish(app)
 
-    from . import errors, extensions, narration, program
+    from . import cli, extensions, narration, program, web
+    from .accounts import sessions
+    from .jobs import backends
+    from .journal import recordings
     from .speech import registry
 
     registry.validate(app)
-    app.extensions["voiceguide.program"] = program.load_program(app.config["PROGRAM_FILE"])
-
-    extensions.db.init_app(app)
-    extensions.migrate.init_app(
-        app, extensions.db, directory=str(Path(__file__).parent / "migrations")
-    )
-    extensions.csrf.init_app(app)
-    extensions.limiter.init_app(app)
+    program.init_app(app)
+    extensions.init_app(app)
+    sessions.init_app(app)
+    recordings.init_app(app)
     narration.init_app(app)
-    errors.register(app)
-
-    from . import (
-        api,
-        auth,
-        cli,
-        commands,
-        entries,
-        jobs,
-        journal,
-        pages,
-        preferences,
-        transcription,
-    )
-
-    auth.init_app(app)
-    blueprints = (pages, api, narration, commands, preferences, auth, entries, journal)
-    for module in (*blueprints, transcription):
-        app.register_blueprint(module.bp)
+    web.init_app(app)
     cli.register(app)
-    jobs.init_app(app)
+    backends.init_app(app)
     return app

@@ -1,28 +1,30 @@
-"""`flask` commands: serve, pregenerate narration (transcribe lives in transcription.py)."""
+"""`flask` commands: serve, pregenerate narration, transcribe files."""
 
 from __future__ import annotations
 
 import signal
 import time
+from typing import Any
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from tqdm import tqdm
 from werkzeug.serving import run_simple
 
+from .jobs import backends
 from .narration import narration
+from .program import current_program
 from .speech import registry
+from .speech.audio import decode_file
+from .speech.base import NoSpeechError, SpeechError
 
 
-def pregenerate_all(app: Flask, progress: bool = True) -> dict:
+def pregenerate_all(app: Flask, progress: bool = True) -> dict[str, Any]:
     """Render every part of the program into the cache; return counts and seconds."""
     with app.app_context():
         cache = narration().cache
-        texts = list(
-            dict.fromkeys(
-                p.text for s in app.extensions["voiceguide.program"].stages for p in s.parts
-            )
-        )
+        texts = list(dict.fromkeys(p.text for s in current_program().stages for p in s.parts))
         made = skipped = 0
         started = time.perf_counter()
         for text in tqdm(texts, desc="narration", unit="part", disable=not progress):
@@ -38,37 +40,63 @@ def _exit(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
+@click.command("pregenerate")
+@with_appcontext
+def pregenerate() -> None:
+    """Render all narration into the cache, skipping what is there."""
+    counts = pregenerate_all(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(
+        f"{counts['made']} made, {counts['skipped']} already cached, {counts['seconds']:.1f} s"
+    )
+
+
+@click.command("serve")
+@with_appcontext
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Load the engines, resume unfinished transcriptions, then serve the app."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    registry.tts(app)
+    registry.stt(app)
+    click.echo(
+        f"engines ready in {time.perf_counter() - started:.1f} s: narration "
+        f"{app.config['TTS_ENGINE']}, transcription {app.config['STT_ENGINE']}"
+    )
+    # Started now rather than at the first request, so that recordings left pending by
+    # a crash are transcribed even if nobody opens the app after the restart.
+    backends.start(app)
+    # SIGTERM (systemd, docker stop, kill) exits like Ctrl-C, so the worker's exit hook
+    # hands running jobs back to "pending" instead of leaving them to go stale.
+    signal.signal(signal.SIGTERM, _exit)
+    # Not app.run(): Flask ignores it inside a `flask` command.
+    run_simple(host, port, app, threaded=True)
+
+
+@click.command("transcribe")
+@with_appcontext
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def transcribe(files: tuple[str, ...]) -> None:
+    """Print the transcript of each audio file with the configured engine."""
+    engine = registry.stt()
+    failures = 0
+    for path in files:
+        prefix = f"{path}: " if len(files) > 1 else ""
+        try:
+            text = engine.transcribe(decode_file(path)).text
+        except NoSpeechError as e:
+            text = f"({e})"
+        except SpeechError as e:
+            failures += 1
+            click.echo(f"{path}: error: {e}", err=True)
+            continue
+        click.echo(prefix + text)
+    if failures:
+        raise SystemExit(1)
+
+
 def register(app: Flask) -> None:
     """Add the commands to `flask`."""
-
-    @app.cli.command("pregenerate")
-    def pregenerate() -> None:
-        """Render all narration into the cache, skipping what is there."""
-        counts = pregenerate_all(current_app._get_current_object())
-        click.echo(
-            f"{counts['made']} made, {counts['skipped']} already cached, {counts['seconds']:.1f} s"
-        )
-
-    @app.cli.command("serve")
-    @click.option("--host", default="127.0.0.1", show_default=True)
-    @click.option("--port", default=5000, show_default=True, type=int)
-    def serve(host: str, port: int) -> None:
-        """Load the engines, resume unfinished transcriptions, then serve the app."""
-        from . import jobs
-
-        app = current_app._get_current_object()
-        started = time.perf_counter()
-        registry.tts(app)
-        registry.stt(app)
-        click.echo(
-            f"engines ready in {time.perf_counter() - started:.1f} s: narration "
-            f"{app.config['TTS_ENGINE']}, transcription {app.config['STT_ENGINE']}"
-        )
-        # Started now rather than at the first request, so that recordings left pending by
-        # a crash are transcribed even if nobody opens the app after the restart.
-        jobs.start_worker(app)
-        # SIGTERM (systemd, docker stop, kill) exits like Ctrl-C, so the worker's exit hook
-        # hands running jobs back to "pending" instead of leaving them to go stale.
-        signal.signal(signal.SIGTERM, _exit)
-        # Not app.run(): Flask ignores it inside a `flask` command.
-        run_simple(host, port, app, threaded=True)
+    for command in (pregenerate, serve, transcribe):
+        app.cli.add_command(command)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
@@ -12,8 +14,22 @@ ENV_PREFIX = "VOICEGUIDE_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROGRAM = Path(__file__).resolve().parent / "programs" / "building-bridges-of-trust.yaml"
 
-# name -> converter for values read from the environment
-_ENV_KEYS = {
+
+def _flag(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return bool(value)
+
+
+def _whole(value: object) -> int:
+    number = float(value)  # type: ignore[arg-type]
+    if not number.is_integer():
+        raise ValueError(f"{value!r} is not a whole number")
+    return int(number)
+
+
+# Settings read from VOICEGUIDE_* variables: name -> converter from text.
+_ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "DATA_DIR": str,
     "AUDIO_CACHE": str,
     "TTS_ENGINE": str,
@@ -24,12 +40,26 @@ _ENV_KEYS = {
     "MAX_UPLOAD_MB": float,
     "MAX_RECORDING_SECONDS": float,
     "PROGRAM_FILE": str,
-    "WORKERS": int,
-    "START_WORKER": lambda v: v.strip().lower() in {"1", "true", "yes", "on"},
+    "WORKERS": _whole,
+    "START_WORKER": _flag,
+}
+# Every typed setting, whichever layer set it, is normalised once at start by these; code
+# that reads a setting never converts it again. None stays None where a default allows it.
+_TYPES: dict[str, Callable[[Any], Any]] = {
+    "MAX_UPLOAD_MB": float,
+    "MAX_RECORDING_SECONDS": float,
+    "SESSION_REMINDER_SECONDS": float,
+    "SESSION_GIVE_UP_SECONDS": float,
+    "WORKERS": _whole,
+    "START_WORKER": _flag,
+    "TRANSCRIBE_MAX_ATTEMPTS": _whole,
+    "TRANSCRIBE_RETRY_DELAY": float,
+    "TRANSCRIBE_STALE_SECONDS": float,
+    "TRANSCRIBE_SWEEP_SECONDS": float,
 }
 
 
-def defaults(instance_path: str) -> dict:
+def defaults(instance_path: str) -> dict[str, Any]:
     """The built-in configuration, before any file or environment override."""
     return {
         "DATA_DIR": instance_path,
@@ -68,10 +98,10 @@ def defaults(instance_path: str) -> dict:
     }
 
 
-def from_environment(environ: os._Environ | dict | None = None) -> dict:
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Read VOICEGUIDE_* variables into config keys, converting numbers."""
     environ = os.environ if environ is None else environ
-    found = {}
+    found: dict[str, Any] = {}
     for key, convert in _ENV_KEYS.items():
         raw = environ.get(ENV_PREFIX + key)
         if raw is None or raw == "":
@@ -86,13 +116,19 @@ def from_environment(environ: os._Environ | dict | None = None) -> dict:
 def finish(app: Flask) -> None:
     """Derive the settings that depend on others: paths, database URL, secret key."""
     cfg = app.config
+    for key, convert in _TYPES.items():
+        if cfg.get(key) is not None:
+            try:
+                cfg[key] = convert(cfg[key])
+            except (TypeError, ValueError) as e:
+                raise RuntimeError(f"setting {key}={cfg[key]!r} is not a valid value: {e}") from e
     data_dir = Path(cfg["DATA_DIR"]).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     cfg["DATA_DIR"] = str(data_dir)
     cfg["RECORDINGS_DIR"] = str(data_dir / "recordings")
     Path(cfg["RECORDINGS_DIR"]).mkdir(exist_ok=True)
     Path(cfg["AUDIO_CACHE"]).mkdir(parents=True, exist_ok=True)
-    cfg["MAX_CONTENT_LENGTH"] = int(float(cfg["MAX_UPLOAD_MB"]) * 1024 * 1024)
+    cfg["MAX_CONTENT_LENGTH"] = int(cfg["MAX_UPLOAD_MB"] * 1024 * 1024)
     if not cfg.get("SQLALCHEMY_DATABASE_URI"):
         cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"] or (
             f"sqlite:///{data_dir / 'voiceguide.sqlite'}"

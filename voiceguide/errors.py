@@ -1,85 +1,75 @@
-"""One place that turns errors into responses: JSON under /api/, friendly pages elsewhere."""
+"""The app's error tree: every refusal a person can meet has a stable machine `code`.
+
+Operations raise these; the web layer chooses the HTTP status once, from the code
+(`voiceguide.web.errors`). Nothing here knows about HTTP.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
 
-from .speech.base import AudioDecodeError, EngineUnavailableError, SpeechError
+class VoiceguideError(Exception):
+    """An error with a sentence for a person and a stable machine code."""
 
-# Sentences for people, by status, when the raised error carries none of its own.
-MESSAGES = {
-    400: "The request was not understood.",
-    401: "Please sign in first.",
-    403: "You are not allowed to do that.",
-    404: "That was not found.",
-    405: "That action is not allowed here.",
-    413: "The upload is too large.",
-    415: "That file is not a supported audio format.",
-    422: "The recording could not be processed.",
-    429: "Too many attempts. Please wait a moment and try again.",
-    500: "Something went wrong on our side.",
-    503: "A service needed for this is unavailable right now. Please try again later.",
-}
+    code = "bad_request"
+    default_message = "The request was not understood."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
 
 
-class ApiError(Exception):
-    """An error with a status and a sentence for a person."""
-
-    def __init__(self, status: int, message: str | None = None):
-        super().__init__(message or MESSAGES.get(status, "Error."))
-        self.status = status
-        self.message = message or MESSAGES.get(status, "Error.")
+class BadRequest(VoiceguideError):
+    """The request is missing something or holds a value that is not allowed."""
 
 
-def wants_json() -> bool:
-    """API routes and narration audio answer in JSON; pages answer with HTML."""
-    return request.path.startswith(("/api/", "/narration/", "/healthz"))
+class NotFound(VoiceguideError):
+    """Not there, or not the asker's: both look the same from outside."""
+
+    code = "not_found"
+    default_message = "That was not found."
 
 
-def error_response(status: int, message: str | None = None):
-    """The single error response: JSON for the API, an HTML page for people."""
-    message = message or MESSAGES.get(status, "Error.")
-    if wants_json():
-        return jsonify(error=message), status
-    return render_template("error.html", status=status, message=message), status
+class Conflict(VoiceguideError):
+    """The request does not fit the thing's current state."""
+
+    code = "conflict"
+    default_message = "That cannot be done right now."
 
 
-def register(app: Flask) -> None:
-    """Install the error handlers."""
+class UploadError(VoiceguideError):
+    """An uploaded recording was refused; nothing of it is kept."""
 
-    @app.errorhandler(ApiError)
-    def _api_error(e: ApiError):
-        return error_response(e.status, e.message)
 
-    @app.errorhandler(CSRFError)
-    def _csrf(e: CSRFError):
-        return error_response(
-            400,
-            "The form expired or was sent without its security token. "
-            "Please reload the page and try again.",
-        )
+class EmptyRecording(UploadError):
+    """The upload held no bytes."""
 
-    @app.errorhandler(HTTPException)
-    def _http(e: HTTPException):
-        message = None
-        if e.code == 413:
-            limit = app.config["MAX_UPLOAD_MB"]
-            message = f"The upload is too large; the limit is {limit:g} MB."
-        elif e.code == 429:
-            message = "Too many attempts. Please wait a minute and try again."
-        return error_response(e.code or 500, message)
+    code = "empty_recording"
+    default_message = "The recording is empty."
 
-    @app.errorhandler(EngineUnavailableError)
-    def _unavailable(e: EngineUnavailableError):
-        return error_response(503, str(e) or None)
 
-    @app.errorhandler(AudioDecodeError)
-    def _undecodable(e: AudioDecodeError):
-        return error_response(422, str(e))
+class TooLarge(UploadError):
+    """More bytes than the limit (refused while reading)."""
 
-    @app.errorhandler(SpeechError)
-    def _speech(e: SpeechError):
-        app.logger.error("speech engine error: %s", e)
-        return error_response(503, "The speech engine failed. Please try again later.")
+    code = "too_large"
+    default_message = "The upload is too large."
+
+
+class UnsupportedFormat(UploadError):
+    """The first bytes name no audio container we accept."""
+
+    code = "unsupported_format"
+    default_message = "That file is not a supported audio format."
+
+
+class Undecodable(UploadError):
+    """The container is known but the audio inside would not decode."""
+
+    code = "undecodable"
+    default_message = "The recording could not be decoded as audio."
+
+
+class TooLong(UploadError):
+    """The audio decodes but lasts longer than allowed."""
+
+    code = "too_long"
+    default_message = "The recording is too long."

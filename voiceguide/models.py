@@ -3,13 +3,38 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
-from .extensions import db
+from .extensions import Base, db
+
+# Flask-SQLAlchemy builds db.Model at run time; to the type checker it is the typed Base.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
+
+class EntryStatus(StrEnum):
+    """Where an entry is on its way to a transcript."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class EntryKind(StrEnum):
+    """How the answer was given."""
+
+    SPOKEN = "spoken"
+    TYPED = "typed"
 
 
 def utcnow() -> datetime:
@@ -17,7 +42,50 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class User(UserMixin, db.Model):
+class UtcDateTime(TypeDecorator):
+    """A moment, always handed back time-zone aware in UTC (SQLite keeps no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UtcDateTime needs an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class StrEnumType(TypeDecorator):
+    """A StrEnum kept as its plain string value (no database enum type, no constraint)."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.enum(value)
+
+
+def isoformat(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, for JSON and exports."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class User(UserMixin, Model):
     """A person with a private journal."""
 
     __tablename__ = "users"
@@ -28,7 +96,7 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     """Bumped at sign-out: sessions signed with an older version stop working."""
     preferences: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     entries: Mapped[list[Entry]] = relationship(
         back_populates="owner", cascade="all, delete-orphan", passive_deletes=True
@@ -39,7 +107,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
 
-class Entry(db.Model):
+class Entry(Model):
     """One answer to one prompt: spoken (a recording to transcribe) or typed."""
 
     __tablename__ = "entries"
@@ -50,21 +118,22 @@ class Entry(db.Model):
     program: Mapped[str] = mapped_column(String(64))
     stage: Mapped[str] = mapped_column(String(64), index=True)
     prompt: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(8))
-    """"spoken" (a recording to transcribe) or "typed"."""
+    kind: Mapped[EntryKind] = mapped_column(StrEnumType(EntryKind, 8))
     client_id: Mapped[str] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     recording_path: Mapped[str | None] = mapped_column(String(255))
     """Relative to the recordings directory."""
     recording_mimetype: Mapped[str | None] = mapped_column(String(64))
     duration_s: Mapped[float | None]
     machine_transcript: Mapped[str | None] = mapped_column(Text)
     corrected_transcript: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[EntryStatus] = mapped_column(
+        StrEnumType(EntryStatus, 16), default=EntryStatus.PENDING, index=True
+    )
     """pending -> processing -> done or failed (typed entries are done at once)."""
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
-    started_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     """When the current transcription attempt began (stale ones are picked up again)."""
 
     owner: Mapped[User] = relationship(back_populates="entries")

@@ -1,17 +1,12 @@
-"""Narration audio: the cache bound to the app, and its content-addressed URLs."""
+"""Narration audio: the cache bound to the app, each part addressed by what it sounds like."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, send_file, url_for
+from flask import Flask, current_app
 
-from .errors import ApiError
-from .program import Part, Program
+from .program import Part, current_program
 from .speech import registry
-from .speech.narration_cache import EXTENSION, MIMETYPE, NarrationCache
-
-bp = Blueprint("narration", __name__, url_prefix="/narration")
-
-ONE_YEAR = 365 * 24 * 3600
+from .speech.narration_cache import NarrationCache
 
 
 class Narration:
@@ -32,7 +27,7 @@ class Narration:
 
     def _index(self) -> tuple[dict[str, str], dict[str, str]]:
         if not self._keys:
-            for stage in self.app.extensions["voiceguide.program"].stages:
+            for stage in current_program(self.app).stages:
                 for part in stage.parts:
                     key = self.cache.key(part.text)
                     self._keys[part.text] = key
@@ -55,27 +50,5 @@ def init_app(app: Flask) -> None:
 
 def narration() -> Narration:
     """The app's narration index."""
-    return current_app.extensions["voiceguide.narration"]
-
-
-def program() -> Program:
-    """The loaded program."""
-    return current_app.extensions["voiceguide.program"]
-
-
-def audio_url(part: Part) -> str:
-    """Content-addressed URL of a part's narration."""
-    return url_for("narration.audio", key=narration().key_for(part), ext=EXTENSION)
-
-
-@bp.get("/<key>.<ext>")
-def audio(key: str, ext: str):
-    """Serve (making it first when needed) one part's narration; ETag, Range, long cache."""
-    text = narration().text_for(key) if ext == EXTENSION else None
-    if text is None:
-        raise ApiError(404, "There is no narration at that address.")
-    path = narration().cache.ensure(text)
-    response = send_file(path, mimetype=MIMETYPE, conditional=True, etag=key, max_age=ONE_YEAR)
-    response.cache_control.immutable = True
-    response.cache_control.public = True
-    return response
+    index: Narration = current_app.extensions["voiceguide.narration"]
+    return index

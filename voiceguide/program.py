@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from flask import Flask, current_app
 
 PART_KINDS = ("intro", "instruction", "prompt", "closing")
+EXTENSION_KEY = "voiceguide.program"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -75,6 +77,17 @@ class Program:
     def index_of(self, stage_id: str) -> int:
         """Position of a stage (0-based); -1 when unknown."""
         return next((i for i, s in enumerate(self.stages) if s.id == stage_id), -1)
+
+
+def init_app(app: Flask) -> None:
+    """Load the configured program once; a broken file stops the app with ProgramError."""
+    app.extensions[EXTENSION_KEY] = load_program(app.config["PROGRAM_FILE"])
+
+
+def current_program(app: Flask | None = None) -> Program:
+    """The app's loaded program."""
+    program: Program = (app or current_app).extensions[EXTENSION_KEY]
+    return program
 
 
 def load_program(path: str | Path) -> Program:

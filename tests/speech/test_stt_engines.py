@@ -11,8 +11,8 @@ from urllib.error import HTTPError, URLError
 import pytest
 import speech_recognition as sr
 
+from scripts.speech_samples import reference_sentences, speak, word_error_rate
 from tests.fakes import tone_wav
-from tests.speech_samples import reference_sentences, speak, word_error_rate
 from voiceguide.speech import google_stt, registry, sphinx_stt, whisper_stt
 from voiceguide.speech.audio import decode_file
 from voiceguide.speech.base import (
@@ -291,8 +291,8 @@ def test_whisper_hears_lone_command_words_with_the_hints(
     steady_voice, whisper_engine, spoken, command
 ):
     """Without hints tiny.en heard a lone "Pause." 0 times in 8 and "Skip." 2 in 8."""
-    from voiceguide.commands import HINTS, command_for
     from voiceguide.speech.audio import AudioSegment
+    from voiceguide.voice_commands import HINTS, command_for
 
     word = AudioSegment.from_wav(io.BytesIO(steady_voice.synthesize(spoken).wav))
     # as in a recording turn: a moment of quiet after the tone, the word, then the pause

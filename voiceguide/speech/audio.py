@@ -15,6 +15,17 @@ with warnings.catch_warnings():
 
 from .base import AudioDecodeError, Pcm
 
+__all__ = [
+    "SNIFF_BYTES",
+    "AudioSegment",
+    "decode_file",
+    "encode_mp3",
+    "ffmpeg_exe",
+    "mp3_seconds",
+    "sniff_format",
+    "wav_bytes",
+]
+
 # Container signatures of what browsers' MediaRecorder and common files produce.
 _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
     (0, b"\x1a\x45\xdf\xa3", "webm"),  # EBML: WebM / Matroska
@@ -31,7 +42,7 @@ def ffmpeg_exe() -> str:
     """Path of the ffmpeg binary shipped by imageio-ffmpeg (no system ffmpeg needed)."""
     import imageio_ffmpeg
 
-    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    exe: str = imageio_ffmpeg.get_ffmpeg_exe()
     AudioSegment.converter = exe
     return exe
 

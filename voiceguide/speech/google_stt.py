@@ -7,6 +7,7 @@ reached the failure is retryable (EngineUnavailableError).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .base import EngineUnavailableError, NoSpeechError, Pcm, SpeechError, Transcript
 from .recognition import audio_data, is_silent, speech_recognition_module, transcript
@@ -43,6 +44,6 @@ class GoogleRecognizer:
         return transcript(text, pcm, self.name)
 
 
-def build(config: Mapping) -> GoogleRecognizer:
+def build(config: Mapping[str, Any]) -> GoogleRecognizer:
     """Build the online recognizer for US English."""
     return GoogleRecognizer()

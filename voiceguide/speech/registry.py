@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib import import_module
+from typing import Any, cast
 
 from flask import Flask, current_app
 
@@ -31,13 +32,14 @@ def check_name(kind: str, name: str, table: dict[str, str]) -> None:
         raise SetupError(f"unknown {kind} engine {name!r}; valid engines are: {valid}")
 
 
-def _factory(spec: str) -> Callable:
+def _factory(spec: str) -> Callable[[Mapping[str, Any]], object]:
     module, attr = spec.split(":")
-    return getattr(import_module(module), attr)
+    factory: Callable[[Mapping[str, Any]], object] = getattr(import_module(module), attr)
+    return factory
 
 
-def _get(app: Flask, key: str, kind: str, table: dict[str, str]):
-    engines = app.extensions.setdefault("voiceguide.engines", {})
+def _get(app: Flask, key: str, kind: str, table: dict[str, str]) -> object:
+    engines: dict[str, object] = app.extensions.setdefault("voiceguide.engines", {})
     name = app.config[key]
     slot = f"{kind}:{name}"
     if slot not in engines:
@@ -50,12 +52,12 @@ def _get(app: Flask, key: str, kind: str, table: dict[str, str]):
 
 def tts(app: Flask | None = None) -> TextToSpeech:
     """The configured narration engine, built on first use."""
-    return _get(app or current_app, "TTS_ENGINE", "TTS", TTS_ENGINES)
+    return cast(TextToSpeech, _get(app or current_app, "TTS_ENGINE", "TTS", TTS_ENGINES))
 
 
 def stt(app: Flask | None = None) -> SpeechToText:
     """The configured transcription engine, built on first use."""
-    return _get(app or current_app, "STT_ENGINE", "STT", STT_ENGINES)
+    return cast(SpeechToText, _get(app or current_app, "STT_ENGINE", "STT", STT_ENGINES))
 
 
 def validate(app: Flask) -> None:

@@ -7,6 +7,7 @@ its en-US model data.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .base import NoSpeechError, Pcm, SetupError, SpeechError, Transcript
 from .recognition import audio_data, is_silent, speech_recognition_module, transcript
@@ -41,6 +42,6 @@ class SphinxRecognizer:
         return transcript(text, pcm, self.name)
 
 
-def build(config: Mapping) -> SphinxRecognizer:
+def build(config: Mapping[str, Any]) -> SphinxRecognizer:
     """Build the Sphinx recognizer for US English."""
     return SphinxRecognizer()

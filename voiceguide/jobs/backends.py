@@ -1,0 +1,48 @@
+"""Choosing, starting and stopping the queue's backend (today: the in-process thread pool)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ..journal.recordings import store
+from ..speech.recognition import cores
+from . import queue
+from .pool import ThreadPool
+from .transcription import due_entry_ids, release_claims, transcribe_entry
+
+
+def init_app(app: Flask) -> None:
+    """Set up the pool; it starts on the first request or job, never for CLI tasks.
+
+    Starting lazily keeps `flask db upgrade` and other commands free of threads, and
+    under a forking server it starts in the process that serves, after the fork.
+    """
+    if not app.config["START_WORKER"]:
+        return
+    app.extensions[queue.EXTENSION_KEY] = ThreadPool(
+        app,
+        job=transcribe_entry,
+        find_due=due_entry_ids,
+        size=app.config["WORKERS"] or cores(),
+        sweep_every=app.config["TRANSCRIBE_SWEEP_SECONDS"],
+        on_start=lambda: store().sweep_partial_uploads(),
+        on_abandon=release_claims,
+    )
+
+    @app.before_request
+    def _start_backend() -> None:
+        start(app)
+
+
+def start(app: Flask) -> None:
+    """Start the app's backend now, if it has one (a serving process at start-up)."""
+    backend = queue.current_queue(app)
+    if backend is not None and not backend.started:
+        backend.start()
+
+
+def stop(app: Flask, timeout: float = 10.0) -> None:
+    """Stop the app's backend, if it has one (tests, orderly shutdown)."""
+    backend = app.extensions.pop(queue.EXTENSION_KEY, None)
+    if backend is not None:
+        backend.stop(timeout)

@@ -1,0 +1,163 @@
+"""An in-process job pool: daemon threads fed by a queue, plus a sweeper for forgotten jobs.
+
+Jobs are ids; the database row is the real job, so a lost queue loses nothing: the
+sweeper (and every start) asks for the ids that are due and queues them again.
+"""
+
+from __future__ import annotations
+
+import atexit
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+
+_STOP = object()
+
+
+class ThreadPool:
+    """The embedded queue backend: runs `job(id)` in the app context on `size` daemon threads."""
+
+    def __init__(
+        self,
+        app: Flask,
+        job: Callable[[int], None],
+        find_due: Callable[[], list[int]],
+        size: int,
+        sweep_every: float = 60.0,
+        on_start: Callable[[], object] | None = None,
+        on_abandon: Callable[[list[int]], None] | None = None,
+    ) -> None:
+        self.app = app
+        self.job = job
+        self.find_due = find_due
+        self.size = max(1, size)
+        self.sweep_every = sweep_every
+        self.on_start = on_start
+        self.on_abandon = on_abandon
+        """Called at interpreter exit with the ids of jobs still running, to hand them back."""
+        self._queue: queue.Queue[int | object] = queue.Queue()
+        self._queued: set[int] = set()  # ids waiting in the queue, to avoid duplicates
+        self._running: set[int] = set()
+        self._timers: dict[object, threading.Timer] = {}  # delayed submissions
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.started = False
+
+    def start(self) -> None:
+        """Start the threads once, then queue every job that is due (after a restart)."""
+        with self._lock:
+            if self.started:
+                return
+            self.started = True
+            for n in range(self.size):
+                thread = threading.Thread(
+                    target=self._loop, name=f"voiceguide-worker-{n}", daemon=True
+                )
+                thread.start()
+                self._threads.append(thread)
+            sweeper = threading.Thread(
+                target=self._sweep_loop, name="voiceguide-sweeper", daemon=True
+            )
+            sweeper.start()
+            self._threads.append(sweeper)
+            atexit.register(self._abandon)
+        if self.on_start is not None:
+            self._in_context(self.on_start)
+        self.sweep()
+
+    def submit(self, job_id: int, delay: float = 0.0) -> None:
+        """Queue a job now, or after `delay` seconds; starts the pool if needed."""
+        self.start()
+        if delay > 0:
+            token = object()
+            timer = threading.Timer(delay, self._fire, args=(token, job_id))
+            timer.daemon = True
+            with self._lock:
+                self._timers[token] = timer
+            timer.start()
+            return
+        self._put(job_id)
+
+    def sweep(self) -> int:
+        """Queue every job the database says is due; return how many were found."""
+        ids = self._in_context(self.find_due) or []
+        for job_id in ids:
+            self.submit(job_id)
+        return len(ids)
+
+    def idle(self) -> bool:
+        """Nothing queued, running or scheduled."""
+        with self._lock:
+            return not self._queued and not self._running and not self._timers
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        """Block until idle (tests, benchmarks); False on timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.idle():
+                return True
+            time.sleep(0.05)
+        return self.idle()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Let running jobs finish, drop the queue and end the threads."""
+        self._stopping.set()
+        atexit.unregister(self._abandon)
+        with self._lock:
+            for timer in self._timers.values():
+                timer.cancel()
+            self._timers.clear()
+            self._queued.clear()
+        for _ in range(self.size):
+            self._queue.put(_STOP)
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _abandon(self) -> None:
+        """At exit (daemon threads die mid-job): hand running jobs back at once, not when stale."""
+        with self._lock:
+            running = sorted(self._running)
+        if running and self.on_abandon is not None:
+            self._in_context(self.on_abandon, running)
+
+    def _fire(self, token: object, job_id: int) -> None:
+        self._put(job_id, token)
+
+    def _put(self, job_id: int, timer_token: object | None = None) -> None:
+        with self._lock:  # one step, so that idle() never sees the job in neither place
+            self._timers.pop(timer_token, None)
+            if job_id in self._queued or self._stopping.is_set():
+                return
+            self._queued.add(job_id)
+        self._queue.put(job_id)
+
+    def _loop(self) -> None:
+        while True:
+            job_id = self._queue.get()
+            if not isinstance(job_id, int) or self._stopping.is_set():
+                return
+            with self._lock:
+                self._queued.discard(job_id)
+                self._running.add(job_id)
+            try:
+                self._in_context(self.job, job_id)
+            finally:
+                with self._lock:
+                    self._running.discard(job_id)
+
+    def _sweep_loop(self) -> None:
+        while not self._stopping.wait(self.sweep_every):
+            self.sweep()
+
+    def _in_context(self, func: Callable[..., Any], *args: Any) -> Any:
+        try:
+            with self.app.app_context():
+                return func(*args)
+        except Exception:  # a job's failure must never end the thread
+            self.app.logger.exception("background job %s%r failed", func.__name__, args)
+            return None

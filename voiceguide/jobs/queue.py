@@ -1,0 +1,41 @@
+"""The job queue's interface: hand an entry id to whichever backend runs the jobs.
+
+The database row is the job; a queue only carries ids, so a lost queue loses nothing
+(the backend's sweep finds every due row again).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from flask import Flask, current_app
+
+EXTENSION_KEY = "voiceguide.queue"
+
+
+class JobQueue(Protocol):
+    """A backend that runs the transcription job for entry ids."""
+
+    started: bool
+
+    def start(self) -> None:
+        """Begin running jobs (and queue every job that is due)."""
+
+    def submit(self, job_id: int, delay: float = 0.0) -> None:
+        """Run the job for this id now, or after `delay` seconds."""
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking jobs; let running ones finish within `timeout`."""
+
+
+def enqueue(entry_id: int, delay: float = 0.0) -> None:
+    """Hand an entry to the queue (a no-op without one: the row waits for the sweep)."""
+    backend = current_queue(current_app)
+    if backend is not None:
+        backend.submit(entry_id, delay)
+
+
+def current_queue(app: Flask) -> JobQueue | None:
+    """The app's queue backend, if it has one."""
+    backend: JobQueue | None = app.extensions.get(EXTENSION_KEY)
+    return backend

@@ -1,0 +1,141 @@
+"""The transcription job: each entry is its own job (pending -> processing -> done/failed).
+
+`transcribe_entry(entry_id)` is a plain function of an id, safe to run twice or
+concurrently: it claims the row atomically first. Any queue backend calls it
+unchanged; `queue.enqueue` is the one place that hands work to whichever runs it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import ColumnElement, and_, or_, select, update
+
+from ..extensions import db
+from ..journal import recordings
+from ..models import Entry, EntryKind, EntryStatus, utcnow
+from ..speech import registry
+from ..speech.audio import decode_file
+from ..speech.base import (
+    AudioDecodeError,
+    EngineUnavailableError,
+    NoSpeechError,
+    SetupError,
+    SpeechError,
+)
+from . import queue
+
+UNREACHABLE = "The speech service could not be reached. Please try again later."
+WAITING = "The speech service could not be reached; trying again shortly."
+UNDECODABLE = "The recording could not be decoded as audio."
+NOT_SET_UP = "The speech engine is not set up on this server. Please try again later."
+FAILED = "The recording could not be transcribed. Please try again."
+
+
+def transcribe_entry(entry_id: int) -> None:
+    """Transcribe one spoken entry if it is due; otherwise do nothing (safe to run twice)."""
+    token = _claim(entry_id)
+    if token is None:
+        return
+    entry = db.session.get(Entry, entry_id, populate_existing=True)
+    if entry is None:  # deleted in between
+        return
+    log = current_app.logger
+    try:
+        path = recordings.store().path(entry.recording_path or "")
+        if path is None:
+            raise AudioDecodeError("The recording's file name is not valid.")
+        pcm = decode_file(str(path), max_seconds=current_app.config["MAX_RECORDING_SECONDS"])
+        transcript = registry.stt().transcribe(pcm)
+    except NoSpeechError as e:
+        _finish(entry_id, token, status=EntryStatus.FAILED, error=str(e))
+    except EngineUnavailableError as e:
+        attempts = current_app.config["TRANSCRIBE_MAX_ATTEMPTS"]
+        if entry.attempts < attempts:
+            delay = current_app.config["TRANSCRIBE_RETRY_DELAY"] * 2 ** (entry.attempts - 1)
+            log.warning(
+                "entry %s: attempt %s: %s; next in %.0f s", entry_id, entry.attempts, e, delay
+            )
+            if _finish(entry_id, token, status=EntryStatus.PENDING, error=WAITING):
+                queue.enqueue(entry_id, delay=delay)
+        else:
+            log.warning("entry %s: %s; giving up after %s attempts", entry_id, e, attempts)
+            _finish(entry_id, token, status=EntryStatus.FAILED, error=UNREACHABLE)
+    except AudioDecodeError:
+        _finish(entry_id, token, status=EntryStatus.FAILED, error=UNDECODABLE)
+    except SetupError:
+        log.exception("entry %s: the speech engine cannot be built", entry_id)
+        _finish(entry_id, token, status=EntryStatus.FAILED, error=NOT_SET_UP)
+    except SpeechError:
+        log.exception("entry %s: transcription failed", entry_id)
+        _finish(entry_id, token, status=EntryStatus.FAILED, error=FAILED)
+    except Exception:
+        # A bug must not leave the entry "processing" until it goes stale.
+        log.exception("entry %s: unexpected error while transcribing", entry_id)
+        db.session.rollback()
+        _finish(entry_id, token, status=EntryStatus.FAILED, error=FAILED)
+    else:
+        _finish(
+            entry_id, token, status=EntryStatus.DONE, machine_transcript=transcript.text, error=None
+        )
+
+
+def due_entry_ids() -> list[int]:
+    """Spoken entries waiting: pending, or processing so long ago that the worker died."""
+    rows = db.session.scalars(
+        select(Entry.id).where(_due_clause()).order_by(Entry.created_at, Entry.id)
+    )
+    return list(rows)
+
+
+def release_claims(entry_ids: list[int]) -> None:
+    """Put entries this process was transcribing back to pending (it is exiting)."""
+    db.session.execute(
+        update(Entry)
+        .where(Entry.id.in_(entry_ids), Entry.status == EntryStatus.PROCESSING)
+        .values(status=EntryStatus.PENDING, attempts=Entry.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _due_clause() -> ColumnElement[bool]:
+    cutoff = utcnow() - timedelta(seconds=current_app.config["TRANSCRIBE_STALE_SECONDS"])
+    return and_(
+        Entry.kind == EntryKind.SPOKEN,
+        or_(
+            Entry.status == EntryStatus.PENDING,
+            and_(Entry.status == EntryStatus.PROCESSING, Entry.started_at < cutoff),
+        ),
+    )
+
+
+def _claim(entry_id: int) -> datetime | None:
+    """Mark the entry processing if it is due; its new started_at is the claim's token."""
+    now = utcnow()
+    result = db.session.execute(
+        update(Entry)
+        .where(Entry.id == entry_id, _due_clause())
+        .values(status=EntryStatus.PROCESSING, started_at=now, attempts=Entry.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return now if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def _finish(entry_id: int, token: datetime, **values: Any) -> bool:
+    """Record the outcome, unless another worker has since claimed the entry (or it is gone)."""
+    result = db.session.execute(
+        update(Entry)
+        .where(
+            Entry.id == entry_id,
+            Entry.status == EntryStatus.PROCESSING,
+            Entry.started_at == token,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]

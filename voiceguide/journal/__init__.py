@@ -1,0 +1,1 @@
+"""The journal's operations: entries, the recordings store, progress, exports."""

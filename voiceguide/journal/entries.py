@@ -1,0 +1,214 @@
+"""The journal's operations on entries: create typed or spoken, correct, delete, retry, find.
+
+An operation that commits a row is the one that queues its job, after the commit.
+Refusals are `voiceguide.errors` exceptions; nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import IO, Any
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import BadRequest, Conflict, NotFound
+from ..extensions import db
+from ..jobs import queue
+from ..models import Entry, EntryKind, EntryStatus, User
+from ..program import Part, Stage, current_program
+from . import recordings
+
+MAX_TEXT = 10_000
+"""Longest typed answer or correction, in characters."""
+MAX_QUERY_WORDS = 20
+
+
+def owned_entry(user: User, entry_id: int) -> Entry:
+    """The person's entry with this id; anyone else's is NotFound, like a missing one."""
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or entry.user_id != user.id:
+        raise NotFound("There is no such entry in your journal.")
+    return entry
+
+
+def user_entries(
+    user: User,
+    stage: str | None = None,
+    query: str | None = None,
+    newest_first: bool = True,
+    prompt: str | None = None,
+) -> list[Entry]:
+    """A person's entries, optionally of one stage (or question) and matching every word."""
+    order = (
+        (Entry.created_at.desc(), Entry.id.desc()) if newest_first else (Entry.created_at, Entry.id)
+    )
+    stmt = select(Entry).where(Entry.user_id == user.id).order_by(*order)
+    if stage:
+        stmt = stmt.where(Entry.stage == stage)
+    if prompt:
+        stmt = stmt.where(Entry.prompt == prompt)
+    for word in (query or "").split()[:MAX_QUERY_WORDS]:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(
+                Entry.corrected_transcript.ilike(pattern, escape="\\"),
+                Entry.machine_transcript.ilike(pattern, escape="\\"),
+            )
+        )
+    return list(db.session.scalars(stmt))
+
+
+def parse_client_id(raw: str | None) -> str:
+    """The client's UUID in canonical form; BadRequest when missing or not a UUID."""
+    try:
+        return str(uuid.UUID((raw or "").strip()))
+    except ValueError:
+        raise BadRequest("client_id must be a UUID made by the client.") from None
+
+
+def find_prompt(stage_id: str | None, prompt_id: str | None) -> tuple[Stage, Part]:
+    """The stage and its prompt part; NotFound when either is unknown or the part is no prompt."""
+    stage = current_program().stage(stage_id or "")
+    if stage is None:
+        raise NotFound("There is no such stage.")
+    part = stage.part(prompt_id or "")
+    if part is None or part.kind != "prompt":
+        raise NotFound("That stage has no such question.")
+    return stage, part
+
+
+def clean_text(raw: object, what: str = "answer") -> str:
+    """Typed text, trimmed; BadRequest when it is not text, empty or too long."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise BadRequest(f"The {what} is empty.")
+    text = raw.strip()
+    if len(text) > MAX_TEXT:
+        raise BadRequest(f"The {what} is too long; the limit is {MAX_TEXT:,} characters.")
+    return text
+
+
+def by_client_id(user: User, client_id: str) -> Entry | None:
+    """The entry this person already made with this client id, if any."""
+    return db.session.scalar(
+        select(Entry).where(Entry.user_id == user.id, Entry.client_id == client_id)
+    )
+
+
+def create_typed_entry(
+    user: User, stage: Stage, part: Part, client_id: str, text: str
+) -> tuple[Entry, bool]:
+    """Save a typed answer; (entry, True), or (the existing entry, False) for a known client id."""
+    existing = by_client_id(user, client_id)
+    if existing is not None:
+        return existing, False
+    entry = _new_entry(
+        user, stage, part, client_id, EntryKind.TYPED, status=EntryStatus.DONE,
+        corrected_transcript=text,
+    )  # fmt: skip
+    return _commit_new(user, entry, client_id)
+
+
+def create_spoken_entry(
+    user: User, stage: Stage, part: Part, client_id: str, audio: IO[bytes]
+) -> tuple[Entry, bool]:
+    """Store the recording durably, commit a pending entry, then queue its transcription.
+
+    Returns (entry, True), or (the existing entry, False) for a known client id. An
+    UploadError leaves no file and no row.
+    """
+    existing = by_client_id(user, client_id)
+    if existing is not None:
+        return existing, False
+    config = current_app.config
+    store = recordings.store()
+    stored = store.receive(
+        user.id,
+        audio,
+        max_bytes=config["MAX_CONTENT_LENGTH"],
+        max_seconds=config["MAX_RECORDING_SECONDS"],
+    )
+    entry = _new_entry(
+        user, stage, part, client_id, EntryKind.SPOKEN, status=EntryStatus.PENDING,
+        recording_path=stored.name, recording_mimetype=stored.mimetype,
+        duration_s=stored.seconds, attempts=0,
+    )  # fmt: skip
+    try:
+        entry, created = _commit_new(user, entry, client_id)
+    except BaseException:
+        store.delete(stored.name)
+        raise
+    if not created:  # the same client id won a race: keep theirs, drop this file
+        store.delete(stored.name)
+        return entry, False
+    queue.enqueue(entry.id)
+    return entry, True
+
+
+def _new_entry(
+    user: User, stage: Stage, part: Part, client_id: str, kind: EntryKind, **fields: Any
+) -> Entry:
+    """An entry row for one answer to one question of the current program (not yet added)."""
+    return Entry(
+        user_id=user.id,
+        program=current_program().id,
+        stage=stage.id,
+        prompt=part.id,
+        kind=kind,
+        client_id=client_id,
+        **fields,
+    )
+
+
+def _commit_new(user: User, entry: Entry, client_id: str) -> tuple[Entry, bool]:
+    """Commit a new entry; when the client id was taken meanwhile, the existing one instead."""
+    db.session.add(entry)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same client id, sent twice at once
+        db.session.rollback()
+        existing = by_client_id(user, client_id)
+        if existing is None:
+            raise
+        return existing, False
+    except BaseException:
+        db.session.rollback()
+        raise
+    return entry, True
+
+
+def correct_entry(entry: Entry, text: str) -> None:
+    """Keep the person's correction; the machine transcript stays as it was."""
+    entry.corrected_transcript = text
+    db.session.commit()
+
+
+def delete_entry(entry: Entry) -> None:
+    """Delete the recording file, then the entry."""
+    recordings.store().delete(entry.recording_path)
+    db.session.delete(entry)
+    db.session.commit()
+
+
+def retry_transcription(entry: Entry) -> None:
+    """Send a failed spoken entry back to the queue with fresh attempts; Conflict otherwise."""
+    if entry.kind != EntryKind.SPOKEN:
+        raise Conflict("Only a spoken answer can be transcribed again.")
+    result = db.session.execute(
+        update(Entry)
+        .where(Entry.id == entry.id, Entry.status == EntryStatus.FAILED)
+        .values(status=EntryStatus.PENDING, attempts=0, error=None, started_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    db.session.refresh(entry)
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"Only a failed transcription can be retried; this one is {entry.status}.")
+    queue.enqueue(entry.id)
+
+
+def recording_file(entry: Entry) -> Path | None:
+    """The entry's recording on disk, or None (no recording, or the file is missing)."""
+    return recordings.store().find(entry.recording_path)

@@ -1,0 +1,115 @@
+"""The recordings store: files on disk, one folder per person, written before any row.
+
+A plain store: it receives and verifies a file, finds it, deletes it, deletes a
+person's folder and sweeps leftovers. It never builds database rows nor queues
+jobs; the journal's operations do that around it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from flask import current_app
+from werkzeug.security import safe_join
+
+from ..uploads import PARTIAL_PREFIX, PARTIAL_SUFFIX, receive_audio
+
+EXTENSION_KEY = "voiceguide.recordings"
+
+
+@dataclass(frozen=True)
+class StoredRecording:
+    """A verified recording, durable on disk."""
+
+    name: str
+    """Relative to the store's root: '<owner id>/<random>.<ext>'."""
+    mimetype: str
+    seconds: float
+
+
+class RecordingStore:
+    """Recordings under one root directory."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def receive(
+        self, owner_id: int, stream: IO[bytes], *, max_bytes: int, max_seconds: float
+    ) -> StoredRecording:
+        """Receive, verify and durably store an upload; UploadError leaves nothing behind."""
+        folder = self.root / str(owner_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        received = receive_audio(stream, folder, max_bytes=max_bytes, max_seconds=max_seconds)
+        final = folder / f"{uuid.uuid4().hex}{received.extension}"
+        try:
+            os.replace(received.path, final)
+            _fsync_dir(folder)
+        except BaseException:
+            received.path.unlink(missing_ok=True)
+            final.unlink(missing_ok=True)
+            raise
+        return StoredRecording(
+            name=f"{owner_id}/{final.name}",
+            mimetype=received.mimetype,
+            seconds=round(received.seconds, 2),
+        )
+
+    def path(self, name: str) -> Path | None:
+        """Where a recording's file lives (the one place that resolves it); None if unsafe."""
+        joined = safe_join(str(self.root), name)
+        return Path(joined) if joined is not None else None
+
+    def find(self, name: str | None) -> Path | None:
+        """The recording's file when it exists, else None."""
+        path = self.path(name) if name else None
+        return path if path is not None and path.is_file() else None
+
+    def delete(self, name: str | None) -> None:
+        """Remove one recording, if it is there."""
+        path = self.path(name) if name else None
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+    def delete_owner(self, owner_id: int) -> None:
+        """Remove a person's whole folder; OSError when something could not be removed."""
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(self.root / str(owner_id))
+
+    def sweep_partial_uploads(self, max_age_s: float = 3600) -> int:
+        """Remove temporary files left by uploads cut off mid-way (a crash); return how many."""
+        cutoff = time.time() - max_age_s
+        removed = 0
+        for path in self.root.glob(f"*/{PARTIAL_PREFIX}*{PARTIAL_SUFFIX}"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                pass
+        return removed
+
+
+def store() -> RecordingStore:
+    """The app's recordings store."""
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def init_app(app) -> None:
+    """Attach the store over RECORDINGS_DIR."""
+    app.extensions[EXTENSION_KEY] = RecordingStore(app.config["RECORDINGS_DIR"])
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename inside `directory` durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,131 @@
+"""The journal entry API: create typed or spoken entries, list, search, correct, delete, retry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, send_file, url_for
+from flask_login import current_user
+
+from ..errors import BadRequest, NotFound
+from ..journal import entries as journal
+from ..models import Entry, isoformat
+from ..program import current_program
+
+bp = Blueprint("entries", __name__, url_prefix="/api/entries")
+
+
+def entry_json(entry: Entry) -> dict[str, Any]:
+    """The contract's <entry>, plus kind, machine transcript, and the stage and prompt texts."""
+    stage = current_program().stage(entry.stage)
+    part = stage.part(entry.prompt) if stage else None
+    return {
+        "id": entry.id,
+        "stage": entry.stage,
+        "prompt": entry.prompt,
+        "status": entry.status.value,
+        "transcript": entry.transcript,
+        "error": entry.error,
+        "created_at": isoformat(entry.created_at),
+        "duration_s": entry.duration_s,
+        "audio_url": url_for("entries.audio", entry_id=entry.id) if entry.recording_path else None,
+        "kind": entry.kind.value,
+        "machine_transcript": entry.machine_transcript,
+        "stage_title": stage.title if stage else None,
+        "prompt_text": part.text if part else None,
+    }
+
+
+def _json(entry: Entry, status: int) -> Response:
+    response = jsonify(entry_json(entry))
+    response.status_code = status
+    response.headers["Location"] = url_for("entries.one", entry_id=entry.id)
+    return response
+
+
+def _owned(entry_id: int) -> Entry:
+    return journal.owned_entry(current_user, entry_id)
+
+
+@bp.post("")
+def create() -> Response:
+    """A typed answer (`text`, 201) or a recording (`audio`, 202); a known client_id, 200."""
+    user = current_user._get_current_object()
+    client_id = journal.parse_client_id(request.form.get("client_id"))
+    existing = journal.by_client_id(user, client_id)
+    if existing is not None:
+        return _json(existing, 200)
+    stage, part = journal.find_prompt(request.form.get("stage"), request.form.get("prompt"))
+    upload = request.files.get("audio")
+    text = request.form.get("text")
+    if upload is not None and text is not None:
+        raise BadRequest("Send either a recording (audio) or a typed answer (text), not both.")
+    if upload is not None:
+        entry, created = journal.create_spoken_entry(user, stage, part, client_id, upload.stream)
+        return _json(entry, 202 if created else 200)
+    if text is None:
+        raise BadRequest("Send a recording (audio) or a typed answer (text).")
+    entry, created = journal.create_typed_entry(
+        user, stage, part, client_id, journal.clean_text(text)
+    )
+    return _json(entry, 201 if created else 200)
+
+
+@bp.get("")
+def list_entries() -> Response:
+    """The person's entries, newest first; `?stage=`, `?prompt=` and `?q=` narrow them."""
+    found = journal.user_entries(
+        current_user,
+        request.args.get("stage"),
+        request.args.get("q"),
+        prompt=request.args.get("prompt"),
+    )
+    return jsonify(entries=[entry_json(e) for e in found])
+
+
+@bp.get("/<int:entry_id>")
+def one(entry_id: int) -> Response:
+    """One entry."""
+    return jsonify(entry_json(_owned(entry_id)))
+
+
+@bp.patch("/<int:entry_id>")
+def correct(entry_id: int) -> Response:
+    """JSON {"transcript": "..."}: the person's correction."""
+    entry = _owned(entry_id)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or "transcript" not in data:
+        raise BadRequest('Send JSON like {"transcript": "the corrected text"}.')
+    journal.correct_entry(entry, journal.clean_text(data["transcript"], "transcript"))
+    return jsonify(entry_json(entry))
+
+
+@bp.delete("/<int:entry_id>")
+def delete(entry_id: int) -> tuple[str, int]:
+    """Delete the entry and its recording."""
+    journal.delete_entry(_owned(entry_id))
+    return "", 204
+
+
+@bp.post("/<int:entry_id>/retry")
+def retry(entry_id: int) -> tuple[Response, int]:
+    """Transcribe a failed entry again: 202 with the entry, now pending."""
+    entry = _owned(entry_id)
+    journal.retry_transcription(entry)
+    return jsonify(entry_json(entry)), 202
+
+
+@bp.get("/<int:entry_id>/audio")
+def audio(entry_id: int) -> Response:
+    """The entry's recording, to its owner only; Range requests work."""
+    entry = _owned(entry_id)
+    path = journal.recording_file(entry)
+    if path is None:
+        raise NotFound("This entry has no recording.")
+    response = send_file(
+        path, mimetype=entry.recording_mimetype or "application/octet-stream", conditional=True
+    )
+    response.cache_control.private = True
+    response.cache_control.public = False
+    response.cache_control.no_cache = True
+    return response

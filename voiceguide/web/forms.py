@@ -1,0 +1,109 @@
+"""Forms (Flask-WTF): accounts, typed answers, corrections and confirmations."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
+
+from ..accounts import passwords
+from ..journal.entries import MAX_TEXT
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"
+
+
+def _lower(value: str | None) -> str | None:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _password_length() -> Length:
+    return Length(
+        min=passwords.MIN_LENGTH,
+        max=passwords.MAX_LENGTH,
+        message=f"Use between {passwords.MIN_LENGTH} and {passwords.MAX_LENGTH} characters.",
+    )
+
+
+class RegisterForm(FlaskForm):
+    """A new account: a name, and a password typed twice."""
+
+    username = StringField(
+        "Name",
+        filters=[_lower],
+        validators=[
+            DataRequired("Choose a name."),
+            Regexp(
+                USERNAME_PATTERN,
+                message="Use 3 to 32 letters, digits, dots, dashes or underscores.",
+            ),
+        ],
+        description="3 to 32 letters, digits, dots (.), dashes (-) or underscores (_). "
+        "Capitals do not matter. It does not need to be your real name.",
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Choose a password."), _password_length()],
+        description="At least 8 characters. A few unrelated words make a strong password; "
+        "common and easily guessed passwords are refused.",
+    )
+    confirm = PasswordField(
+        "Password again",
+        validators=[
+            DataRequired("Type the password again."),
+            EqualTo("password", message="The two passwords are not the same."),
+        ],
+    )
+
+    def validate_password(self, field: PasswordField) -> None:
+        """Refuse passwords that are easy to guess (zxcvbn, no network)."""
+        problem = passwords.weakness(field.data or "", self.username.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+class LoginForm(FlaskForm):
+    """Sign in with name and password."""
+
+    username = StringField("Name", filters=[_lower], validators=[DataRequired("Enter your name.")])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+
+
+class DeleteAccountForm(FlaskForm):
+    """Deleting an account needs the password again."""
+
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired("Enter your password to confirm.")],
+        description="Everything in your journal, recordings included, is deleted for good.",
+    )
+
+
+class TypedAnswerForm(FlaskForm):
+    """A typed answer to one prompt (the stage page's no-JavaScript path)."""
+
+    stage = HiddenField(validators=[DataRequired()])
+    prompt = HiddenField(validators=[DataRequired()])
+    client_id = HiddenField(validators=[DataRequired()])
+    text = TextAreaField(
+        "Your answer",
+        validators=[
+            DataRequired("Write an answer first, or skip this question."),
+            Length(max=MAX_TEXT, message=f"Keep an answer under {MAX_TEXT:,} characters."),
+        ],
+    )
+
+
+class CorrectionForm(FlaskForm):
+    """A person's correction of a transcript."""
+
+    transcript = TextAreaField(
+        "Transcript",
+        validators=[
+            DataRequired("The transcript cannot be empty. To remove an answer, delete it."),
+            Length(max=MAX_TEXT, message=f"Keep a transcript under {MAX_TEXT:,} characters."),
+        ],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A confirmation with nothing but its CSRF token (deleting an entry)."""

@@ -1,0 +1,169 @@
+"""The journal page, its exports, and the form routes that work without JavaScript."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from ..errors import BadRequest
+from ..journal import exports
+from ..journal.entries import (
+    clean_text,
+    correct_entry,
+    create_typed_entry,
+    delete_entry,
+    find_prompt,
+    owned_entry,
+    parse_client_id,
+    recording_file,
+    user_entries,
+)
+from ..journal.progress import progress
+from ..models import Entry
+from ..program import current_program
+from .forms import ConfirmForm, CorrectionForm, TypedAnswerForm
+
+bp = Blueprint("journal", __name__, url_prefix="/journal")
+
+EXPORT_TYPES = {
+    "json": ("application/json", "json"),
+    "md": ("text/markdown; charset=utf-8", "md"),
+    "zip": ("application/zip", "zip"),
+}
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    """Every journal page needs a session (a redirect to sign-in otherwise)."""
+
+
+@bp.app_template_global()
+def new_client_id() -> str:
+    """A fresh UUID for a form, so that sending it twice saves one answer."""
+    return str(uuid.uuid4())
+
+
+@bp.get("")
+def page() -> str:
+    """Entries by stage and day, with search, progress and exports."""
+    user = current_user._get_current_object()
+    query = (request.args.get("q") or "").strip()
+    stage_id = request.args.get("stage") or ""
+    everything = user_entries(user, newest_first=False)
+    shown = (
+        user_entries(user, stage_id, query, newest_first=False)
+        if (query or stage_id)
+        else (everything)
+    )
+    program = current_program()
+    steps = progress(everything, program)
+    return render_template(
+        "journal.html",
+        groups=exports.grouped(shown, program),
+        steps=steps,
+        completed=sum(s.complete for s in steps),
+        total_entries=len(everything),
+        query=query,
+        stage_id=stage_id,
+        filtered=bool(query or stage_id),
+        shown_count=len(shown),
+        has_recording=lambda e: recording_file(e) is not None,
+    )
+
+
+@bp.get("/export")
+def export() -> Response:
+    """Download the journal: ?format=json, md or zip (the zip holds the recordings too)."""
+    kind = request.args.get("format", "json")
+    if kind not in EXPORT_TYPES:
+        raise BadRequest("Choose an export format: json, md or zip.")
+    user = current_user._get_current_object()
+    entries = user_entries(user, newest_first=False)
+    program = current_program()
+    mimetype, extension = EXPORT_TYPES[kind]
+    name = f"voiceguide-journal-{user.username}-{datetime.now(UTC):%Y-%m-%d}.{extension}"
+    if kind == "zip":
+        response = send_file(
+            exports.to_zip(user, entries, program),
+            mimetype=mimetype,
+            as_attachment=True,
+            download_name=name,
+        )
+    else:
+        body = (
+            exports.to_json(user, entries, program)
+            if kind == "json"
+            else exports.to_markdown(user, entries, program)
+        )
+        response = Response(body, mimetype=mimetype)
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/entries")
+def add_typed() -> ResponseReturnValue:
+    """A typed answer from a stage page; back to the question afterwards."""
+    form = TypedAnswerForm()
+    stage, part = find_prompt(form.stage.data, form.prompt.data)
+    back = url_for("pages.stage", stage_id=stage.id, _anchor=f"part-{part.id}")
+    if not form.validate():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(back, 303)
+    client_id = parse_client_id(form.client_id.data)
+    _, created = create_typed_entry(
+        current_user._get_current_object(), stage, part, client_id, clean_text(form.text.data)
+    )
+    if created:
+        flash("Your answer is saved in your journal.", "success")
+    else:
+        flash("That answer was already saved.", "info")
+    return redirect(back, 303)
+
+
+def _back_to_journal(entry: Entry | None = None) -> str:
+    anchor = f"entry-{entry.id}" if entry is not None else None
+    return url_for("journal.page", _anchor=anchor)
+
+
+@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+def edit(entry_id: int) -> ResponseReturnValue:
+    """Correct a transcript; the machine's text is kept alongside."""
+    entry = owned_entry(current_user, entry_id)
+    form = CorrectionForm()
+    if form.validate_on_submit():
+        correct_entry(entry, clean_text(form.transcript.data, "transcript"))
+        flash("Your correction is saved.", "success")
+        return redirect(_back_to_journal(entry), 303)
+    if not form.is_submitted():
+        form.transcript.data = entry.transcript or ""
+    status = 400 if form.is_submitted() else 200
+    return render_template("journal/edit.html", entry=entry, form=form), status
+
+
+@bp.route("/entries/<int:entry_id>/delete", methods=["GET", "POST"])
+def delete(entry_id: int) -> ResponseReturnValue:
+    """Ask, then delete an entry and its recording."""
+    entry = owned_entry(current_user, entry_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        delete_entry(entry)
+        flash("The entry and its recording are deleted.", "success")
+        return redirect(_back_to_journal(), 303)
+    return render_template("journal/delete.html", entry=entry, form=form)
