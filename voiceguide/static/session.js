@@ -1,3 +1,4 @@
+// @ts-check
 // The guided session on a stage page: narration, a soft tone, a recording turn, the upload,
 // the transcript, the next part; hands-free by default. See the contract, "The guided
 // session page". Plain ES modules, no build step; nothing plays until Start is pressed.
@@ -72,7 +73,9 @@ function wireControls(session, view) {
     const value = el.pauseSeconds.value;
     session.savePrefs({ pauseSeconds: value === 'off' ? null : Number(value) });
   });
-  el.shortcuts.addEventListener('change', () => session.savePrefs({ shortcuts: el.shortcuts.checked }));
+  el.shortcuts.addEventListener('change', () =>
+    session.savePrefs({ shortcuts: el.shortcuts.checked }),
+  );
   bindShortcuts(
     {
       p: () => session.togglePause(),

@@ -1,3 +1,4 @@
+// @ts-check
 // Answers on their way to the journal: what the outbox's events show the person, and the
 // typed-answer forms (which work without JavaScript; with it they send through the outbox).
 
@@ -17,7 +18,8 @@ export function showOutboxProgress(outbox, view, { stage, loginUrl }) {
     view.announce(event.detail.record.blob ? 'Saved. Making the transcript\u2026' : 'Saved.');
   });
   outbox.addEventListener('transcript', (event) => {
-    if (event.detail.record.stage === stage) view.showAnswer(event.detail.record, event.detail.entry);
+    if (event.detail.record.stage === stage)
+      view.showAnswer(event.detail.record, event.detail.entry);
     view.announce('Transcript ready. Saved to your journal.');
   });
   outbox.addEventListener('failed', (event) => {

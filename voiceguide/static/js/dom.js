@@ -1,3 +1,4 @@
+// @ts-check
 // Small DOM and timing helpers shared by the session modules.
 
 export const $ = (selector, root = document) => root.querySelector(selector);

@@ -1,3 +1,4 @@
+// @ts-check
 // The session's flow: part after part, with pause, skip, repeat and resume. One step runs at
 // a time; moving anywhere aborts the step in progress (its AbortSignal) and starts another.
 //
@@ -100,7 +101,9 @@ export class Session {
     }
     if (part.kind === 'prompt' && phase !== 'after') {
       if (!this.cfg.signedIn) {
-        this.view.announce(`Listening only: sign in to answer. ${part.title} is a moment to think.`);
+        this.view.announce(
+          `Listening only: sign in to answer. ${part.title} is a moment to think.`,
+        );
         await sleep(LISTEN_ONLY_PAUSE_MS, signal);
       } else {
         if (phase === 'answer' && !this.prefs.handsFree && !explicit) {

@@ -1,9 +1,10 @@
+// @ts-check
 // The microphone check: explain the permission request, record a few seconds, play them back.
 
 import { $ } from './dom.js';
 import { save } from './prefs.js';
-import { audioContext, unlockAudio } from './tones.js';
 import { MicrophoneError, openMicrophone, Recording } from './recorder.js';
+import { audioContext, unlockAudio } from './tones.js';
 
 const TEST_SECONDS = 4;
 

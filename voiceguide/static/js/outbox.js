@@ -1,3 +1,4 @@
+// @ts-check
 // The outbox: every answer is kept in IndexedDB until the server confirms it, sent with its
 // client_id (so a retry never makes a duplicate), retried with backoff, then followed until
 // its transcript is ready.
@@ -93,7 +94,7 @@ export class Outbox extends EventTarget {
       const handlers = kinds.map((kind) => {
         const handler = (event) => {
           if (event.detail.record.client_id !== clientId) return;
-          kinds.forEach((k, i) => this.removeEventListener(k, handlers[i]));
+          for (const [i, k] of kinds.entries()) this.removeEventListener(k, handlers[i]);
           resolve({ kind, ...event.detail });
         };
         this.addEventListener(kind, handler);
@@ -209,9 +210,12 @@ export class Outbox extends EventTarget {
   // A short answer may be a command: ask the server, which transcribes it and stores nothing.
   async recogniseCommand(record) {
     const form = new FormData();
-    form.append('audio', new File([record.blob], `command.${extensionFor(record.type)}`, {
-      type: record.type,
-    }));
+    form.append(
+      'audio',
+      new File([record.blob], `command.${extensionFor(record.type)}`, {
+        type: record.type,
+      }),
+    );
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), 20000);
     try {

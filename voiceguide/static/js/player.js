@@ -1,3 +1,4 @@
+// @ts-check
 // The narration player: one <audio> element, playing one part at a time.
 
 import { abortError } from './dom.js';

@@ -1,3 +1,4 @@
+// @ts-check
 // Preferences and progress kept in this browser (localStorage), failing quietly when blocked.
 
 const PREFIX = 'voiceguide:';

@@ -1,3 +1,4 @@
+// @ts-check
 // A recording turn: MediaRecorder for the answer, an AnalyserNode for the level meter and
 // for noticing when the person has spoken and then stayed quiet.
 
@@ -26,8 +27,7 @@ export function extensionFor(type) {
 }
 
 const MIC_MESSAGES = {
-  unsupported:
-    'This browser cannot record audio on this page. You can type your answer instead.',
+  unsupported: 'This browser cannot record audio on this page. You can type your answer instead.',
   insecure:
     'Recording needs a secure connection (an https address, or this computer\u2019s own ' +
     'address), and this page has none. Ask the person who runs this site, or type your ' +

@@ -1,3 +1,4 @@
+// @ts-check
 // The answer turns of a session: speaking (tone, recording, upload or voice command) and
 // typing. Each returns true when it moved the session elsewhere itself (a command, a pause).
 
@@ -57,7 +58,9 @@ export async function answerTurn(session, part, signal) {
   session.state = 'sending';
   if (result.reason === 'no-speech') {
     session.pauseAt(session.index, 'answer');
-    view.announce('Paused: nothing was heard for a while. Press Resume when you are ready to answer.');
+    view.announce(
+      'Paused: nothing was heard for a while. Press Resume when you are ready to answer.',
+    );
     return true;
   }
   if (result.reason === 'limit') {

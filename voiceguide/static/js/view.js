@@ -1,3 +1,4 @@
+// @ts-check
 // What the session shows: the live region, alerts, captions, the recording panel, the last
 // transcript, and the typed-answer forms. No flow logic here.
 
