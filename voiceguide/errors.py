@@ -24,6 +24,23 @@ MESSAGES = {
 }
 
 
+# Stable machine codes, by status, for clients to decide by (never by the sentence).
+CODES = {
+    400: "bad_request",
+    401: "sign_in_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_format",
+    422: "undecodable",
+    429: "rate_limited",
+    500: "server_error",
+    503: "engine_unavailable",
+}
+
+
 class ApiError(Exception):
     """An error with a status and a sentence for a person."""
 
@@ -38,11 +55,12 @@ def wants_json() -> bool:
     return request.path.startswith(("/api/", "/narration/", "/healthz"))
 
 
-def error_response(status: int, message: str | None = None):
+def error_response(status: int, message: str | None = None, code: str | None = None):
     """The single error response: JSON for the API, an HTML page for people."""
     message = message or MESSAGES.get(status, "Error.")
     if wants_json():
-        return jsonify(error=message), status
+        code = code or CODES.get(status, "server_error" if status >= 500 else "bad_request")
+        return jsonify(error=message, code=code), status
     return render_template("error.html", status=status, message=message), status
 
 
@@ -59,6 +77,7 @@ def register(app: Flask) -> None:
             400,
             "The form expired or was sent without its security token. "
             "Please reload the page and try again.",
+            code="csrf_expired",
         )
 
     @app.errorhandler(HTTPException)

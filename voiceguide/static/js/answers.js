@@ -36,7 +36,7 @@ export function showOutboxProgress(outbox, view, { stage, loginUrl }) {
     );
   });
   outbox.addEventListener('held', (event) => {
-    if (event.detail.status === 401) {
+    if (event.detail.code === 'sign_in_required') {
       view.showError(
         'You are signed out, so your answer could not be sent. It is kept on this device ' +
           'and is sent when you come back to a stage page after signing in.',
@@ -58,6 +58,7 @@ export function wireTypedForms(view, outbox, { stage, user }, onSent) {
     const prompt = slot.dataset.typedSlot;
     form?.addEventListener('submit', async (event) => {
       event.preventDefault();
+      /** @type {HTMLTextAreaElement|HTMLInputElement|null} */
       const field = $('textarea[name="text"], input[name="text"], textarea', form);
       const text = field?.value.trim() ?? '';
       if (!text) {
