@@ -8,6 +8,7 @@ from flask_login import current_user
 from .entries import user_entries
 from .journal import progress
 from .narration import audio_url, program
+from .preferences import CHOICES
 
 bp = Blueprint("pages", __name__)
 
@@ -42,6 +43,7 @@ def stage(stage_id: str):
         previous=stages[index - 1] if index > 0 else None,
         next=stages[index + 1] if index + 1 < len(stages) else None,
         max_recording_seconds=current_app.config["MAX_RECORDING_SECONDS"],
+        choices=CHOICES,
     )
 
 

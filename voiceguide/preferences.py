@@ -13,6 +13,8 @@ bp = Blueprint("preferences", __name__, url_prefix="/api/preferences")
 
 RATES = (0.75, 1, 1.25, 1.5)
 PAUSES = (1.5, 2, 3, 5, 10, None)  # None: long answers, no stop on silence
+# The one definition of the choices: the stage page's selects and its script both use it.
+CHOICES = {"rates": list(RATES), "pauses": list(PAUSES)}
 
 
 def _valid(name: str, value: object) -> bool:

@@ -13,9 +13,10 @@ import { bindShortcuts } from './js/keys.js';
 import { setUpMicCheck } from './js/miccheck.js';
 import { Outbox } from './js/outbox.js';
 import { NarrationPlayer } from './js/player.js';
-import { load, loadPrefs, savePrefs } from './js/prefs.js';
+import { load, loadPrefs, parseChoices, savePrefs } from './js/prefs.js';
 import { SessionView } from './js/view.js';
 
+/** @param {HTMLElement} root */
 function readConfig(root) {
   const data = root.dataset;
   return {
@@ -30,6 +31,7 @@ function readConfig(root) {
     commandsUrl: data.commandsUrl,
     preferencesUrl: data.preferencesUrl,
     accountPrefs: data.preferences ? JSON.parse(data.preferences) : {},
+    choices: parseChoices(data.choices),
     loginUrl: data.loginUrl,
     nextUrl: data.nextUrl,
     nextTitle: data.nextTitle,
@@ -103,7 +105,7 @@ function main(root) {
     commandsUrl: cfg.commandsUrl,
     user: cfg.signedIn ? cfg.user : null,
   });
-  const prefs = loadPrefs(cfg.accountPrefs);
+  const prefs = loadPrefs(cfg.accountPrefs, cfg.choices);
   const session = new Session({
     cfg,
     view,
