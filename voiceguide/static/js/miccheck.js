@@ -9,13 +9,17 @@ import { audioContext, unlockAudio } from './tones.js';
 const TEST_SECONDS = 4;
 
 export function setUpMicCheck(root, { announce, showError, clearError, firstVisit }) {
+  /** @type {HTMLDetailsElement|null} */
   const details = $('#mic-check', root);
   if (!details) return;
   if (firstVisit) details.open = true;
+  /** @type {HTMLButtonElement} */
   const button = $('[data-action="mic-test"]', details);
   const levelRow = $('#mic-level-row', details);
+  /** @type {HTMLMeterElement} */
   const level = $('#mic-level', details);
   const result = $('#mic-result', details);
+  /** @type {HTMLAudioElement} */
   const playback = $('#mic-playback', details);
 
   button.addEventListener('click', async () => {

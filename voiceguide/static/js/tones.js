@@ -7,7 +7,8 @@ let context = null;
 
 export function audioContext() {
   if (!context) {
-    const Context = window.AudioContext || window.webkitAudioContext;
+    // webkitAudioContext: older Safari.
+    const Context = window.AudioContext || /** @type {any} */ (window).webkitAudioContext;
     context = Context ? new Context() : null;
   }
   return context;
