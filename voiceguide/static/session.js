@@ -1,3 +1,4 @@
+// @ts-check
 // The guided session on a stage page: narration, a soft tone, a recording turn, the upload,
 // the transcript, the next part; hands-free by default. See the contract, "The guided
 // session page". Plain ES modules, no build step; nothing plays until Start is pressed.
@@ -12,9 +13,10 @@ import { bindShortcuts } from './js/keys.js';
 import { setUpMicCheck } from './js/miccheck.js';
 import { Outbox } from './js/outbox.js';
 import { NarrationPlayer } from './js/player.js';
-import { load, loadPrefs, savePrefs } from './js/prefs.js';
+import { load, loadPrefs, parseChoices, savePrefs } from './js/prefs.js';
 import { SessionView } from './js/view.js';
 
+/** @param {HTMLElement} root */
 function readConfig(root) {
   const data = root.dataset;
   return {
@@ -29,6 +31,7 @@ function readConfig(root) {
     commandsUrl: data.commandsUrl,
     preferencesUrl: data.preferencesUrl,
     accountPrefs: data.preferences ? JSON.parse(data.preferences) : {},
+    choices: parseChoices(data.choices),
     loginUrl: data.loginUrl,
     nextUrl: data.nextUrl,
     nextTitle: data.nextTitle,
@@ -72,7 +75,9 @@ function wireControls(session, view) {
     const value = el.pauseSeconds.value;
     session.savePrefs({ pauseSeconds: value === 'off' ? null : Number(value) });
   });
-  el.shortcuts.addEventListener('change', () => session.savePrefs({ shortcuts: el.shortcuts.checked }));
+  el.shortcuts.addEventListener('change', () =>
+    session.savePrefs({ shortcuts: el.shortcuts.checked }),
+  );
   bindShortcuts(
     {
       p: () => session.togglePause(),
@@ -100,7 +105,7 @@ function main(root) {
     commandsUrl: cfg.commandsUrl,
     user: cfg.signedIn ? cfg.user : null,
   });
-  const prefs = loadPrefs(cfg.accountPrefs);
+  const prefs = loadPrefs(cfg.accountPrefs, cfg.choices);
   const session = new Session({
     cfg,
     view,

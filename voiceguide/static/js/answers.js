@@ -1,3 +1,4 @@
+// @ts-check
 // Answers on their way to the journal: what the outbox's events show the person, and the
 // typed-answer forms (which work without JavaScript; with it they send through the outbox).
 
@@ -17,7 +18,8 @@ export function showOutboxProgress(outbox, view, { stage, loginUrl }) {
     view.announce(event.detail.record.blob ? 'Saved. Making the transcript\u2026' : 'Saved.');
   });
   outbox.addEventListener('transcript', (event) => {
-    if (event.detail.record.stage === stage) view.showAnswer(event.detail.record, event.detail.entry);
+    if (event.detail.record.stage === stage)
+      view.showAnswer(event.detail.record, event.detail.entry);
     view.announce('Transcript ready. Saved to your journal.');
   });
   outbox.addEventListener('failed', (event) => {
@@ -34,7 +36,7 @@ export function showOutboxProgress(outbox, view, { stage, loginUrl }) {
     );
   });
   outbox.addEventListener('held', (event) => {
-    if (event.detail.status === 401) {
+    if (event.detail.code === 'sign_in_required') {
       view.showError(
         'You are signed out, so your answer could not be sent. It is kept on this device ' +
           'and is sent when you come back to a stage page after signing in.',
@@ -56,6 +58,7 @@ export function wireTypedForms(view, outbox, { stage, user }, onSent) {
     const prompt = slot.dataset.typedSlot;
     form?.addEventListener('submit', async (event) => {
       event.preventDefault();
+      /** @type {HTMLTextAreaElement|HTMLInputElement|null} */
       const field = $('textarea[name="text"], input[name="text"], textarea', form);
       const text = field?.value.trim() ?? '';
       if (!text) {

@@ -1,10 +1,31 @@
+// @ts-check
 // Small DOM and timing helpers shared by the session modules.
 
-export const $ = (selector, root = document) => root.querySelector(selector);
-export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
+/**
+ * The first element matching `selector` under `root`.
+ * @template {Element} [T=HTMLElement]
+ * @param {string} selector
+ * @param {ParentNode} [root]
+ * @returns {T|null}
+ */
+export const $ = (selector, root = document) =>
+  /** @type {T|null} */ (root.querySelector(selector));
+
+/**
+ * Every element matching `selector` under `root`, as an array.
+ * @template {Element} [T=HTMLElement]
+ * @param {string} selector
+ * @param {ParentNode} [root]
+ * @returns {T[]}
+ */
+export const $$ = (selector, root = document) =>
+  /** @type {T[]} */ ([...root.querySelectorAll(selector)]);
 
 export function csrfToken() {
-  return document.querySelector('meta[name="csrf-token"]')?.content ?? '';
+  const meta = /** @type {HTMLMetaElement|null} */ (
+    document.querySelector('meta[name="csrf-token"]')
+  );
+  return meta?.content ?? '';
 }
 
 export function abortError() {

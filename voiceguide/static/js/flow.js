@@ -1,29 +1,82 @@
+// @ts-check
 // The session's flow: part after part, with pause, skip, repeat and resume. One step runs at
 // a time; moving anywhere aborts the step in progress (its AbortSignal) and starts another.
 //
-// States: idle, playing, answering, sending, typing, waiting, paused, done.
+// The session's state changes only through js/states.js (the table of allowed moves); the
+// answer turns (js/turns.js) return an outcome, which the session acts upon here.
 // Phases of a step: narration (play the part), answer (record), type, after (move on).
 
 import { abortError, isAbort, sleep } from './dom.js';
-import { RATES } from './player.js';
-import { load, save } from './prefs.js';
+import { load, save, stepRate } from './prefs.js';
+import { isRunning, move } from './states.js';
 import { unlockAudio } from './tones.js';
-import { answerTurn, LISTEN_ONLY_PAUSE_MS, typedTurn } from './turns.js';
+import { LISTEN_ONLY_PAUSE_MS, recordAnswer, sendAnswer, typedTurn } from './turns.js';
+
+/** @typedef {import('./states.js').State} State */
+/** @typedef {import('./states.js').Move} Move */
+/** @typedef {import('./turns.js').Outcome} Outcome */
+/** @typedef {'narration'|'answer'|'type'|'after'} Phase */
+
+/**
+ * What the session reads from the page (session.js, readConfig).
+ * @typedef {object} SessionConfig
+ * @property {string} program
+ * @property {string} stage
+ * @property {boolean} signedIn
+ * @property {string} user
+ * @property {number} maxSeconds
+ * @property {number} reminderSeconds
+ * @property {number} giveUpSeconds
+ * @property {import('./prefs.js').Choices} choices
+ * @property {string} [nextUrl]
+ * @property {string} [nextTitle]
+ */
 
 export class Session {
+  /**
+   * @param {object} deps
+   * @param {SessionConfig} deps.cfg
+   * @param {import('./view.js').SessionView} deps.view
+   * @param {import('./player.js').NarrationPlayer} deps.player
+   * @param {import('./outbox.js').Outbox} deps.outbox
+   * @param {import('./prefs.js').Prefs} deps.prefs
+   * @param {(change: Partial<import('./prefs.js').Prefs>) => void} deps.savePrefs
+   */
   constructor({ cfg, view, player, outbox, prefs, savePrefs }) {
-    Object.assign(this, { cfg, view, player, outbox, prefs, savePrefs });
+    this.cfg = cfg;
+    this.view = view;
+    this.player = player;
+    this.outbox = outbox;
+    this.prefs = prefs;
+    this.savePrefs = savePrefs;
     this.parts = view.parts;
     // Per person too: two people may share a browser.
     this.progressKey = `progress:${cfg.user}:${cfg.program}:${cfg.stage}`;
     this.completeKey = `complete:${cfg.user}:${cfg.program}:${cfg.stage}`;
+    /** @type {State} */
     this.state = 'idle';
     this.index = 0;
+    /** @type {AbortController|null} */
     this.step = null;
+    /** @type {import('./recorder.js').Recording|null} */
     this.recording = null;
+    /** @type {{index: number, phase: Phase|'live'|'answer-wait'}|null} */
     this.pausedAt = null;
+    /** @type {'answer-wait'|'after'|null} what Continue leads to while waiting */
+    this.waitPhase = null;
+    /** @type {(() => void)|null} */
     this.continueWaiter = null;
+    /** @type {{prompt: string, resolve: () => void}|null} */
     this.typedWaiter = null;
+    this.lastSaved = 0;
+  }
+
+  /**
+   * The one place the state changes: by a move the table allows (states.js).
+   * @param {Move} event
+   */
+  moveBy(event) {
+    this.state = move(this.state, event);
   }
 
   // Where the person left off last time (this browser), for the notes above Start.
@@ -40,6 +93,7 @@ export class Session {
 
   // Called from a click: the first play() happens before any await, inside the gesture, so
   // that strict browsers (Safari) allow it; the one <audio> element then stays allowed.
+  /** @param {{fromBeginning?: boolean, at?: number|null}} [options] */
   start({ fromBeginning = false, at = null } = {}) {
     unlockAudio();
     this.view.showRunning();
@@ -51,6 +105,10 @@ export class Session {
     this.goTo(0);
   }
 
+  /**
+   * @param {number} index
+   * @param {{startAt?: number, phase?: Phase, explicit?: boolean}} [options]
+   */
   goTo(index, options = {}) {
     this.cancelStep();
     this.index = index;
@@ -77,14 +135,18 @@ export class Session {
     this.view.hideContinue();
   }
 
+  /**
+   * @param {number} index
+   * @param {{startAt?: number, phase?: Phase, explicit?: boolean}} options
+   * @param {AbortSignal} signal
+   */
   async run(index, { startAt = 0, phase = 'narration', explicit = false }, signal) {
     if (index >= this.parts.length) return this.complete();
     const part = this.parts[index];
-    if (!this.running) this.state = 'playing';
     this.view.highlight(index);
     this.saveProgress(startAt);
     if (phase === 'narration') {
-      this.state = 'playing';
+      this.moveBy('play');
       this.view.announce(`Playing: ${part.title}`);
       try {
         await this.player.play(part.audio, { startAt, signal });
@@ -100,14 +162,16 @@ export class Session {
     }
     if (part.kind === 'prompt' && phase !== 'after') {
       if (!this.cfg.signedIn) {
-        this.view.announce(`Listening only: sign in to answer. ${part.title} is a moment to think.`);
+        this.view.announce(
+          `Listening only: sign in to answer. ${part.title} is a moment to think.`,
+        );
         await sleep(LISTEN_ONLY_PAUSE_MS, signal);
       } else {
         if (phase === 'answer' && !this.prefs.handsFree && !explicit) {
           await this.waitForContinue('Record answer', 'answer-wait', signal);
         }
-        const turn = phase === 'type' ? typedTurn : answerTurn;
-        if (await turn(this, part, signal)) return;
+        const outcome = await this.answer(part, phase === 'type' ? 'type' : 'answer', signal);
+        if (this.actOn(outcome)) return;
       }
     }
     if (!this.prefs.handsFree && index < this.parts.length - 1) {
@@ -116,9 +180,93 @@ export class Session {
     this.goTo(index + 1);
   }
 
+  /**
+   * A question's answer turn, spoken or typed, to its outcome.
+   * @param {{id: string, title: string}} part
+   * @param {'answer'|'type'} phase
+   * @param {AbortSignal} signal
+   * @returns {Promise<Outcome>}
+   */
+  async answer(part, phase, signal) {
+    const ctx = this.turnContext(signal);
+    if (phase === 'answer') {
+      this.moveBy('listen');
+      const recorded = await recordAnswer(ctx, signal);
+      if (recorded.kind === 'recorded') {
+        this.moveBy('send');
+        return sendAnswer(ctx, part, recorded.result, signal);
+      }
+      if (recorded.kind !== 'mic-failed') return recorded;
+    }
+    this.moveBy('type');
+    const typed = await typedTurn(ctx, part, signal, { micFailed: phase === 'answer' });
+    this.typedWaiter = null;
+    this.continueWaiter = null;
+    return typed;
+  }
+
+  /**
+   * What a turn may use; a turn from a step that was moved away from changes nothing.
+   * @param {AbortSignal} signal
+   * @returns {import('./turns.js').TurnContext}
+   */
+  turnContext(signal) {
+    return {
+      view: this.view,
+      outbox: this.outbox,
+      cfg: this.cfg,
+      prefs: this.prefs,
+      onRecording: (recording) => {
+        if (!signal.aborted) this.recording = recording;
+      },
+      waitForTyped: (prompt) =>
+        new Promise((resolve) => {
+          this.typedWaiter = { prompt, resolve: () => resolve() };
+        }),
+      waitForButton: () =>
+        new Promise((resolve) => {
+          this.continueWaiter = () => resolve();
+        }),
+    };
+  }
+
+  /**
+   * Act on a turn's outcome; true when the session moved elsewhere (a command, a pause).
+   * @param {Outcome} outcome
+   */
+  actOn(outcome) {
+    switch (outcome.kind) {
+      case 'no-speech':
+        this.pauseAt(this.index, 'answer');
+        this.view.announce(
+          'Paused: nothing was heard for a while. Press Resume when you are ready to answer.',
+        );
+        return true;
+      case 'command':
+        return this.command(outcome.command);
+      case 'retry-mic':
+        this.goTo(this.index, { phase: 'answer', explicit: true });
+        return true;
+      case 'kept':
+        this.view.announce(
+          'Your answer is kept on this device and will be sent as soon as possible.',
+        );
+        return false;
+      default:
+        // saved, not-saved (the outbox's events said why), typed, no-form: go on.
+        return false;
+    }
+  }
+
   // Hands-free off: wait for Continue (or Record answer) before going on.
+  /**
+   * @param {string} label
+   * @param {'answer-wait'|'after'} phase
+   * @param {AbortSignal} signal
+   * @returns {Promise<void>}
+   */
   waitForContinue(label, phase, signal) {
-    this.state = 'waiting';
+    this.moveBy('wait');
     this.waitPhase = phase;
     this.view.offerContinue(label);
     this.view.announce(`Press ${label} when you are ready.`);
@@ -131,7 +279,10 @@ export class Session {
     });
   }
 
-  // A voice command heard instead of an answer.
+  /**
+   * A voice command heard instead of an answer; false when it is not one we know.
+   * @param {string} name
+   */
   command(name) {
     const index = this.index;
     this.view.note = `Voice command: ${name}.`;
@@ -146,12 +297,13 @@ export class Session {
   }
 
   // A typed answer reached the journal: the typing turn for that prompt is over.
+  /** @param {string} prompt */
   typedAnswerSent(prompt) {
     if (this.typedWaiter?.prompt === prompt) this.typedWaiter.resolve();
   }
 
   complete() {
-    this.state = 'done';
+    this.moveBy('finish');
     save(this.progressKey, null);
     save(this.completeKey, new Date().toISOString());
     this.view.showComplete(this.cfg);
@@ -160,7 +312,7 @@ export class Session {
   // ---- controls ------------------------------------------------------------------------
 
   get running() {
-    return this.state !== 'idle' && this.state !== 'done';
+    return isRunning(this.state);
   }
 
   togglePause() {
@@ -181,17 +333,21 @@ export class Session {
       this.cancelStep();
       this.pausedAt = { index, phase };
     }
-    this.state = 'paused';
+    this.moveBy('pause');
     this.view.setPaused(true);
     this.view.announce('Paused. Press Resume to go on.');
     this.saveProgress();
   }
 
+  /**
+   * @param {number} index
+   * @param {Phase} phase
+   */
   pauseAt(index, phase) {
     this.cancelStep();
     this.index = index;
     this.pausedAt = { index, phase };
-    this.state = 'paused';
+    this.moveBy('pause');
     this.view.setPaused(true);
     this.view.announce('Paused. Press Resume to go on.');
   }
@@ -200,7 +356,7 @@ export class Session {
     const at = this.pausedAt ?? { index: this.index, phase: 'narration' };
     this.view.clearError();
     if (at.phase === 'live') {
-      this.state = 'playing';
+      this.moveBy('resume');
       this.pausedAt = null;
       this.view.setPaused(false);
       this.view.announce(`Playing: ${this.parts[this.index].title}`);
@@ -246,19 +402,22 @@ export class Session {
     }
   }
 
+  /** @param {number} direction -1 slower, +1 faster */
   changeRate(direction) {
-    const at = RATES.indexOf(this.player.rate);
-    const rate = RATES[Math.min(RATES.length - 1, Math.max(0, (at < 0 ? 1 : at) + direction))];
+    const rate = stepRate(this.cfg.choices.rates, this.player.rate, direction);
+    if (rate === undefined) return;
     this.setRate(rate);
     this.view.announce(`Speed ${rate}\u00d7`);
   }
 
+  /** @param {number} rate */
   setRate(rate) {
     this.player.setRate(rate);
     this.view.el.speed.value = String(rate);
     this.savePrefs({ rate });
   }
 
+  /** @param {boolean} on */
   setHandsFree(on) {
     this.view.el.handsFree.checked = on;
     this.savePrefs({ handsFree: on });
@@ -267,6 +426,7 @@ export class Session {
 
   // ---- progress (this browser) ---------------------------------------------------------
 
+  /** @param {number|null} [time] */
   saveProgress(time = null) {
     if (!this.running) return;
     const live = this.state === 'playing' || this.pausedAt?.phase === 'live';
@@ -276,7 +436,7 @@ export class Session {
 
   saveProgressThrottled() {
     const now = Date.now();
-    if (now - (this.lastSaved ?? 0) < 2000) return;
+    if (now - this.lastSaved < 2000) return;
     this.lastSaved = now;
     this.saveProgress();
   }

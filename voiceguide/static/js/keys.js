@@ -1,3 +1,4 @@
+// @ts-check
 // Keyboard shortcuts: single keys, never while typing in a field, and they can be turned off.
 
 const NOT_TEXT = new Set(['checkbox', 'radio', 'button', 'submit', 'reset', 'range']);

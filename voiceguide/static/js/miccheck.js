@@ -1,20 +1,25 @@
+// @ts-check
 // The microphone check: explain the permission request, record a few seconds, play them back.
 
 import { $ } from './dom.js';
 import { save } from './prefs.js';
-import { audioContext, unlockAudio } from './tones.js';
 import { MicrophoneError, openMicrophone, Recording } from './recorder.js';
+import { audioContext, unlockAudio } from './tones.js';
 
 const TEST_SECONDS = 4;
 
 export function setUpMicCheck(root, { announce, showError, clearError, firstVisit }) {
+  /** @type {HTMLDetailsElement|null} */
   const details = $('#mic-check', root);
   if (!details) return;
   if (firstVisit) details.open = true;
+  /** @type {HTMLButtonElement} */
   const button = $('[data-action="mic-test"]', details);
   const levelRow = $('#mic-level-row', details);
+  /** @type {HTMLMeterElement} */
   const level = $('#mic-level', details);
   const result = $('#mic-result', details);
+  /** @type {HTMLAudioElement} */
   const playback = $('#mic-playback', details);
 
   button.addEventListener('click', async () => {

@@ -1,3 +1,4 @@
+// @ts-check
 // The outbox: every answer is kept in IndexedDB until the server confirms it, sent with its
 // client_id (so a retry never makes a duplicate), retried with backoff, then followed until
 // its transcript is ready.
@@ -37,20 +38,39 @@ class Store {
     return request(action(store));
   }
 
-  put(record) {
-    if (this.memory) return this.memory.set(record.client_id, record);
+  // Promises from the memory store too: callers catch (a Map's answer has no .catch).
+  async put(record) {
+    if (this.memory) return void this.memory.set(record.client_id, record);
     return this.run('readwrite', (store) => store.put(record));
   }
 
-  delete(id) {
-    if (this.memory) return this.memory.delete(id);
+  async delete(id) {
+    if (this.memory) return void this.memory.delete(id);
     return this.run('readwrite', (store) => store.delete(id));
   }
 
-  all() {
+  async all() {
     if (this.memory) return [...this.memory.values()];
     return this.run('readonly', (store) => store.getAll());
   }
+}
+
+/**
+ * What to do with an answer after the server's response to its upload, by the status and the
+ * error body's machine `code` (never its sentence).
+ * @param {number} status
+ * @param {string|undefined} code
+ * @returns {'saved'|'retry'|'renew-token'|'hold'|'refuse'}
+ */
+export function policyFor(status, code) {
+  if (status >= 200 && status < 300) return 'saved';
+  // The server or the network is busy or down: the same request may work later.
+  if (status >= 500 || status === 429 || status === 408) return 'retry';
+  if (code === 'csrf_expired') return 'renew-token';
+  // Signed out (or not allowed just now): kept on this device until the person is back.
+  if (status === 401 || status === 403) return 'hold';
+  // Anything else is about the answer itself (empty, too long, undecodable...).
+  return 'refuse';
 }
 
 // Fetch this page again for a fresh <meta name="csrf-token">; true when it was renewed.
@@ -93,7 +113,7 @@ export class Outbox extends EventTarget {
       const handlers = kinds.map((kind) => {
         const handler = (event) => {
           if (event.detail.record.client_id !== clientId) return;
-          kinds.forEach((k, i) => this.removeEventListener(k, handlers[i]));
+          for (const [i, k] of kinds.entries()) this.removeEventListener(k, handlers[i]);
           resolve({ kind, ...event.detail });
         };
         this.addEventListener(kind, handler);
@@ -156,28 +176,31 @@ export class Outbox extends EventTarget {
         return this.retryLater(record, 'network');
       }
       const body = await response.json().catch(() => ({}));
-      if (response.ok) {
+      let policy = policyFor(response.status, body.code);
+      if (policy === 'renew-token') {
+        if (!this.tokenRenewed.has(id) && (await renewCsrfToken())) {
+          // The page's security token expired (the page was open for hours): a new one.
+          this.tokenRenewed.add(id);
+          setTimeout(() => this.send(record), 0);
+          return;
+        }
+        policy = 'hold';
+      }
+      if (policy === 'saved') {
         await this.store.delete(id).catch(() => {});
         this.attempts.delete(id);
         this.emit('saved', { record, entry: body });
         this.follow(record, body);
-      } else if (response.status >= 500 || response.status === 429 || response.status === 408) {
+      } else if (policy === 'retry') {
         this.retryLater(record, body.error);
-      } else if (
-        response.status === 400 &&
-        /security token/i.test(body.error ?? '') &&
-        !this.tokenRenewed.has(id) &&
-        (await renewCsrfToken())
-      ) {
-        // The page's security token expired (the page was open for hours): fetch a new one.
-        this.tokenRenewed.add(id);
-        setTimeout(() => this.send(record), 0);
-      } else if (response.status === 401 || response.status === 400 || response.status === 403) {
+      } else if (policy === 'hold') {
         // Signed out, or the page's security token expired: kept here, sent after a reload.
-        this.emit('held', { record, status: response.status, error: body.error });
+        const detail = { record, status: response.status, code: body.code, error: body.error };
+        this.emit('held', detail);
       } else {
         await this.store.delete(id).catch(() => {});
-        this.emit('refused', { record, status: response.status, error: body.error });
+        const detail = { record, status: response.status, code: body.code, error: body.error };
+        this.emit('refused', detail);
       }
     } finally {
       this.sending.delete(id);
@@ -209,9 +232,12 @@ export class Outbox extends EventTarget {
   // A short answer may be a command: ask the server, which transcribes it and stores nothing.
   async recogniseCommand(record) {
     const form = new FormData();
-    form.append('audio', new File([record.blob], `command.${extensionFor(record.type)}`, {
-      type: record.type,
-    }));
+    form.append(
+      'audio',
+      new File([record.blob], `command.${extensionFor(record.type)}`, {
+        type: record.type,
+      }),
+    );
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), 20000);
     try {

@@ -1,8 +1,7 @@
+// @ts-check
 // The narration player: one <audio> element, playing one part at a time.
 
 import { abortError } from './dom.js';
-
-export const RATES = [0.75, 1, 1.25, 1.5];
 
 export class NarrationError extends Error {
   constructor(url) {
@@ -32,7 +31,12 @@ export class NarrationPlayer {
     this.keepPitch();
   }
 
-  // Play `url` from `startAt` seconds; resolve when it ends, reject on error or abort.
+  /**
+   * Play `url` from `startAt` seconds; resolve when it ends, reject on error or abort.
+   * @param {string} url
+   * @param {{startAt?: number, signal?: AbortSignal}} [options]
+   * @returns {Promise<void>}
+   */
   play(url, { startAt = 0, signal } = {}) {
     const audio = this.audio;
     return new Promise((resolve, reject) => {

@@ -1,7 +1,12 @@
+// @ts-check
 // Preferences and progress kept in this browser (localStorage), failing quietly when blocked.
 
 const PREFIX = 'voiceguide:';
 
+/**
+ * @param {string} key
+ * @param {any} fallback
+ */
 export function load(key, fallback) {
   try {
     const raw = localStorage.getItem(PREFIX + key);
@@ -11,6 +16,10 @@ export function load(key, fallback) {
   }
 }
 
+/**
+ * @param {string} key
+ * @param {unknown} value null or undefined: forget it
+ */
 export function save(key, value) {
   try {
     if (value === undefined || value === null) localStorage.removeItem(PREFIX + key);
@@ -20,34 +29,107 @@ export function save(key, value) {
   }
 }
 
-export const DEFAULTS = { rate: 1, handsFree: true, pauseSeconds: 3, shortcuts: true };
+/**
+ * @typedef {object} Prefs
+ * @property {number} rate narration speed
+ * @property {boolean} handsFree move on without Continue
+ * @property {number|null} pauseSeconds quiet that ends an answer (null: never)
+ * @property {boolean} shortcuts keyboard shortcuts on
+ */
 
-const RATES = [0.75, 1, 1.25, 1.5];
-const PAUSES = [1.5, 2, 3, 5, 10, null];
-const VALID = {
-  rate: (v) => RATES.includes(v),
-  handsFree: (v) => typeof v === 'boolean',
-  pauseSeconds: (v) => PAUSES.includes(v),
-  shortcuts: (v) => typeof v === 'boolean',
-};
+/**
+ * The speeds and pauses a person may choose: defined once, on the server (the template puts
+ * them on the session root as data-choices).
+ * @typedef {object} Choices
+ * @property {number[]} rates
+ * @property {(number|null)[]} pauses
+ */
 
-function clean(prefs) {
+/** @type {Readonly<Prefs>} */
+export const DEFAULTS = Object.freeze({
+  rate: 1,
+  handsFree: true,
+  pauseSeconds: 3,
+  shortcuts: true,
+});
+
+/** @type {Choices} */
+export const NO_CHOICES = Object.freeze({ rates: [], pauses: [] });
+
+/**
+ * The choices from the page (a JSON attribute); none when it is missing or broken.
+ * @param {string|undefined} json
+ * @returns {Choices}
+ */
+export function parseChoices(json) {
+  try {
+    const { rates, pauses } = JSON.parse(json ?? '');
+    if (Array.isArray(rates) && Array.isArray(pauses)) return { rates, pauses };
+  } catch {
+    // fall through
+  }
+  return NO_CHOICES;
+}
+
+/**
+ * Only the known preferences with values the person could have chosen.
+ * @param {unknown} prefs
+ * @param {Choices} choices
+ * @returns {Partial<Prefs>}
+ */
+export function clean(prefs, choices) {
+  /** @type {Record<string, (value: unknown) => boolean>} */
+  const valid = {
+    rate: (v) => choices.rates.some((rate) => rate === v),
+    handsFree: (v) => typeof v === 'boolean',
+    pauseSeconds: (v) => choices.pauses.some((pause) => pause === v),
+    shortcuts: (v) => typeof v === 'boolean',
+  };
+  /** @type {Record<string, unknown>} */
   const out = {};
-  for (const [key, value] of Object.entries(prefs ?? {})) {
-    if (VALID[key]?.(value)) out[key] = value;
+  if (!prefs || typeof prefs !== 'object') return out;
+  for (const [key, value] of Object.entries(prefs)) {
+    if (Object.hasOwn(valid, key) && valid[key](value)) out[key] = value;
   }
   return out;
 }
 
-// The account's preferences (when signed in) win over this browser's, which win over defaults.
-export function loadPrefs(fromAccount = {}) {
-  return { ...DEFAULTS, ...clean(load('prefs', {})), ...clean(fromAccount) };
+/**
+ * The account's preferences (when signed in) win over this browser's, which win over defaults.
+ * @param {unknown} fromAccount
+ * @param {Choices} choices
+ * @returns {Prefs}
+ */
+export function loadPrefs(fromAccount, choices) {
+  return { ...DEFAULTS, ...clean(load('prefs', {}), choices), ...clean(fromAccount, choices) };
 }
 
-let pending = {};
-let timer = null;
+/**
+ * The speed one step slower (-1) or faster (+1) than `rate`, kept within the choices; from an
+ * unknown rate, the step is taken from 1×.
+ * @param {number[]} rates
+ * @param {number} rate
+ * @param {number} direction
+ * @returns {number|undefined} undefined when there are no speeds to choose from
+ */
+export function stepRate(rates, rate, direction) {
+  if (!rates.length) return undefined;
+  let at = rates.indexOf(rate);
+  if (at < 0) at = Math.max(0, rates.indexOf(1));
+  return rates[Math.min(rates.length - 1, Math.max(0, at + direction))];
+}
 
-// Keep the preferences in this browser and, when signed in, on the account (quietly).
+/** @type {Partial<Prefs>} */
+let pending = {};
+/** @type {ReturnType<typeof setTimeout>|undefined} */
+let timer;
+
+/**
+ * Keep the preferences in this browser and, when signed in, on the account (quietly).
+ * @param {Prefs} prefs
+ * @param {Partial<Prefs>} change
+ * @param {{url?: string, token?: () => string}} [account]
+ */
 export function savePrefs(prefs, change, { url, token } = {}) {
   save('prefs', prefs);
   if (!url) return;

@@ -1,5 +1,8 @@
+// @ts-check
 // A recording turn: MediaRecorder for the answer, an AnalyserNode for the level meter and
-// for noticing when the person has spoken and then stayed quiet.
+// for noticing when the person has spoken and then stayed quiet (js/voice.js decides).
+
+import { levelFromRms, readRms, TICK_MS, VoiceActivity } from './voice.js';
 
 const MIME_TYPES = [
   'audio/webm;codecs=opus',
@@ -26,8 +29,7 @@ export function extensionFor(type) {
 }
 
 const MIC_MESSAGES = {
-  unsupported:
-    'This browser cannot record audio on this page. You can type your answer instead.',
+  unsupported: 'This browser cannot record audio on this page. You can type your answer instead.',
   insecure:
     'Recording needs a secure connection (an https address, or this computer\u2019s own ' +
     'address), and this page has none. Ask the person who runs this site, or type your ' +
@@ -77,41 +79,53 @@ export async function openMicrophone() {
   }
 }
 
-// Map an RMS amplitude to 0..1 on a 60 dB scale, which is how loudness feels.
-export function levelFromRms(rms) {
-  if (rms <= 0) return 0;
-  return Math.min(1, Math.max(0, (20 * Math.log10(rms) + 60) / 60));
-}
+/**
+ * @typedef {object} RecordingOptions
+ * @property {number|null} [pauseSeconds] quiet after speech that ends the answer (null: never)
+ * @property {number} maxSeconds the longest recording
+ * @property {number} [reminderSeconds]
+ * @property {number} [giveUpSeconds]
+ * @property {(level: number) => void} [onLevel] the meter, 0..1
+ * @property {(seconds: number) => void} [onTick] whole seconds recorded so far
+ * @property {() => void} [onReminder]
+ * @property {() => void} [onSpeech] the person has begun to speak
+ */
 
-const TICK_MS = 50;
-const SPOKE_AFTER_MS = 250; // this much voiced sound counts as having spoken
-const FORGET_BLIP_MS = 600; // quiet after a shorter sound than that: it was not speech
+/**
+ * @typedef {object} RecordingResult
+ * @property {Blob|null} blob null when the recording was cancelled or nothing was said
+ * @property {string} type
+ * @property {number} seconds
+ * @property {boolean} spoke
+ * @property {number} speechSeconds
+ * @property {'limit'|'silence'|'no-speech'|'done'|'cancel'|null} reason
+ */
 
 export class Recording {
   /**
    * @param {MediaStream} stream the microphone
    * @param {AudioContext|null} context for the analyser (without one: no meter, no auto-stop)
-   * @param {object} options pauseSeconds (null: never stop on silence), maxSeconds,
-   *   reminderSeconds, giveUpSeconds, onLevel(level), onTick(seconds), onReminder(), onSpeech()
+   * @param {RecordingOptions} options
    */
   constructor(stream, context, options) {
     this.stream = stream;
     this.context = context;
-    this.options = { reminderSeconds: 20, giveUpSeconds: 30, ...options };
+    this.options = options;
+    /** @type {Blob[]} */
     this.chunks = [];
-    this.floor = 0.01;
-    this.voicedMs = 0;
-    this.firstVoiceAt = 0;
-    this.lastVoiceAt = 0;
-    this.reminded = false;
+    /** @type {RecordingResult['reason']} */
     this.reason = null;
+    /** @type {AnalyserNode|null} */
+    this.analyser = null;
+    /** @type {MediaStreamAudioSourceNode|null} */
+    this.source = null;
+    this.voice = new VoiceActivity(options, 0);
   }
 
-  get spoke() {
-    return this.voicedMs >= SPOKE_AFTER_MS;
-  }
-
-  // Begin recording; resolves with {blob, type, seconds, spoke, speechSeconds, reason}.
+  /**
+   * Begin recording.
+   * @returns {Promise<RecordingResult>}
+   */
   start() {
     const type = pickMimeType();
     this.recorder = new MediaRecorder(this.stream, type ? { mimeType: type } : undefined);
@@ -126,6 +140,7 @@ export class Recording {
       this.source.connect(this.analyser);
     }
     this.startedAt = performance.now();
+    this.voice = new VoiceActivity(this.options, this.startedAt);
     this.lastTick = -1;
     const done = new Promise((resolve) => {
       this.recorder.addEventListener('stop', () => {
@@ -136,8 +151,8 @@ export class Recording {
           blob: keep ? new Blob(this.chunks, { type: mime }) : null,
           type: mime,
           seconds,
-          spoke: this.spoke,
-          speechSeconds: this.spoke ? (this.lastVoiceAt - this.firstVoiceAt) / 1000 : 0,
+          spoke: this.voice.spoke,
+          speechSeconds: this.voice.speechSeconds,
           reason: this.reason,
         });
       });
@@ -157,38 +172,12 @@ export class Recording {
     }
     if (elapsed >= o.maxSeconds) return this.stop('limit');
     if (!this.analyser) return;
-    this.analyser.getFloatTimeDomainData(this.samples);
-    let sum = 0;
-    for (const value of this.samples) sum += value * value;
-    const rms = Math.sqrt(sum / this.samples.length);
+    const rms = readRms(this.analyser, this.samples);
     o.onLevel?.(levelFromRms(rms));
-    // Voice is sound well above the room's own noise floor, which we keep learning.
-    const threshold = Math.min(0.08, Math.max(0.01, this.floor * 3.5));
-    if (rms > threshold) {
-      const wasSpoken = this.spoke;
-      this.voicedMs += TICK_MS;
-      if (!this.firstVoiceAt) this.firstVoiceAt = now;
-      this.lastVoiceAt = now;
-      this.reminded = false;
-      if (!wasSpoken && this.spoke) o.onSpeech?.();
-    } else {
-      if (!this.spoke && this.firstVoiceAt && now - this.lastVoiceAt > FORGET_BLIP_MS) {
-        // A click or a cough before any speech: the speech starts with the next sound,
-        // so that a command said later still measures as the word or two it is.
-        this.voicedMs = 0;
-        this.firstVoiceAt = 0;
-      }
-      this.floor = rms < this.floor ? rms : this.floor + (rms - this.floor) * 0.01;
-    }
-    const quietMs = now - (this.spoke ? this.lastVoiceAt : this.startedAt);
-    if (this.spoke && o.pauseSeconds && quietMs >= o.pauseSeconds * 1000) {
-      return this.stop('silence');
-    }
-    if (!this.reminded && quietMs >= o.reminderSeconds * 1000) {
-      this.reminded = true;
-      o.onReminder?.();
-    }
-    if (quietMs >= o.giveUpSeconds * 1000) this.stop(this.spoke ? 'silence' : 'no-speech');
+    const heard = this.voice.hear(rms, now);
+    if (heard.spokeNow) o.onSpeech?.();
+    if (heard.remind) o.onReminder?.();
+    if (heard.stop) this.stop(heard.stop);
   }
 
   // Stop and keep the answer.
@@ -201,11 +190,12 @@ export class Recording {
     this.stop('cancel');
   }
 
+  /** @param {NonNullable<RecordingResult['reason']>} reason */
   stop(reason) {
     if (this.reason) return;
     this.reason = reason;
     clearInterval(this.timer);
-    if (this.recorder.state !== 'inactive') this.recorder.stop();
+    if (this.recorder && this.recorder.state !== 'inactive') this.recorder.stop();
     this.source?.disconnect();
     for (const track of this.stream.getTracks()) track.stop();
   }

@@ -1,3 +1,4 @@
+// @ts-check
 // Soft cue tones made with Web Audio (no files), and the page's one AudioContext.
 
 import { sleep } from './dom.js';
@@ -6,7 +7,8 @@ let context = null;
 
 export function audioContext() {
   if (!context) {
-    const Context = window.AudioContext || window.webkitAudioContext;
+    // webkitAudioContext: older Safari.
+    const Context = window.AudioContext || /** @type {any} */ (window).webkitAudioContext;
     context = Context ? new Context() : null;
   }
   return context;
@@ -60,5 +62,11 @@ export function softTone(signal) {
 
 // A gentle reminder when nothing has been said for a while: two falling notes.
 export function reminderTone(signal) {
-  return play([[587, 0, 0.3], [494, 0.32, 0.4]], signal);
+  return play(
+    [
+      [587, 0, 0.3],
+      [494, 0.32, 0.4],
+    ],
+    signal,
+  );
 }

@@ -1,5 +1,7 @@
-// The answer turns of a session: speaking (tone, recording, upload or voice command) and
-// typing. Each returns true when it moved the session elsewhere itself (a command, a pause).
+// @ts-check
+// The answer turns of a session: speaking (tone, recording, then the upload or a voice command)
+// and typing. A turn never changes the session: it returns an outcome, and the session
+// (flow.js) decides what happens next.
 
 import { abortError, sleep, uuid, within } from './dom.js';
 import { MicrophoneError, openMicrophone, Recording } from './recorder.js';
@@ -10,15 +12,58 @@ const COMMAND_MAX_TOTAL_S = 12;
 const SETTLE_WAIT_MS = 30000; // then move on; the outbox keeps trying in the background
 export const LISTEN_ONLY_PAUSE_MS = 4000; // a moment to think when answering is not possible
 
+/**
+ * What a turn may use; `onRecording`, `waitForTyped` and `waitForButton` are the session's.
+ * @typedef {object} TurnContext
+ * @property {import('./view.js').SessionView} view
+ * @property {import('./outbox.js').Outbox} outbox
+ * @property {{user: string, stage: string, maxSeconds: number, reminderSeconds: number,
+ *   giveUpSeconds: number}} cfg
+ * @property {{pauseSeconds: number|null}} prefs
+ * @property {(recording: Recording|null) => void} onRecording the recording Done may finish
+ * @property {(prompt: string) => Promise<void>} waitForTyped until that typed answer is saved
+ * @property {() => Promise<void>} waitForButton until Continue is pressed
+ */
+
+/**
+ * How a turn ended.
+ * @typedef {{kind: 'recorded', result: import('./recorder.js').RecordingResult}
+ *   | {kind: 'no-speech'}
+ *   | {kind: 'mic-failed'}
+ *   | {kind: 'command', command: string}
+ *   | {kind: 'saved', entry: object}
+ *   | {kind: 'not-saved'}
+ *   | {kind: 'kept'}
+ *   | {kind: 'typed'}
+ *   | {kind: 'no-form'}
+ *   | {kind: 'retry-mic'}} Outcome
+ *
+ * recorded: an answer to send (sendAnswer); no-speech: nothing was said for a long while;
+ * mic-failed: the microphone could not start (the error is shown); command: a voice command
+ * instead of an answer; saved: in the journal (its transcript may have failed); not-saved:
+ * held or refused (the outbox's events told the person); kept: still on its way after a
+ * while, kept on this device; typed: a typed answer is in the journal; no-form: typing is not
+ * possible here; retry-mic: the person asked to try the microphone again.
+ */
+
+/**
+ * @param {AbortSignal} signal
+ * @returns {Promise<never>}
+ */
 function aborted(signal) {
   return new Promise((_, reject) => {
     signal.addEventListener('abort', () => reject(abortError()), { once: true });
   });
 }
 
-export async function answerTurn(session, part, signal) {
-  const { view, cfg } = session;
-  session.state = 'answering';
+/**
+ * The tone, then a recording until the person has answered (or asked to stop).
+ * @param {TurnContext} ctx
+ * @param {AbortSignal} signal
+ * @returns {Promise<Outcome>}
+ */
+export async function recordAnswer(ctx, signal) {
+  const { view, cfg } = ctx;
   await softTone(signal);
   let stream;
   try {
@@ -26,14 +71,14 @@ export async function answerTurn(session, part, signal) {
   } catch (error) {
     if (signal.aborted) throw error;
     view.showError(error instanceof MicrophoneError ? error.message : String(error));
-    return typedTurn(session, part, signal, { micFailed: true });
+    return { kind: 'mic-failed' };
   }
   if (signal.aborted) {
     for (const track of stream.getTracks()) track.stop();
     throw abortError();
   }
   view.clearError();
-  const pauseSeconds = session.prefs.pauseSeconds;
+  const pauseSeconds = ctx.prefs.pauseSeconds;
   view.showRecording(pauseSeconds, cfg.maxSeconds);
   view.announce('Recording. Listening for your answer.');
   const recording = new Recording(stream, audioContext(), {
@@ -49,17 +94,25 @@ export async function answerTurn(session, part, signal) {
       view.announce('Still recording. Answer when you are ready, or say \u201cskip\u201d.');
     },
   });
-  session.recording = recording;
+  ctx.onRecording(recording);
   const result = await recording.start();
-  if (session.recording === recording) session.recording = null;
+  ctx.onRecording(null);
   view.hideRecording();
   if (signal.aborted || result.reason === 'cancel') throw abortError();
-  session.state = 'sending';
-  if (result.reason === 'no-speech') {
-    session.pauseAt(session.index, 'answer');
-    view.announce('Paused: nothing was heard for a while. Press Resume when you are ready to answer.');
-    return true;
-  }
+  if (result.reason === 'no-speech') return { kind: 'no-speech' };
+  return { kind: 'recorded', result };
+}
+
+/**
+ * Send a recorded answer through the outbox and wait a while for what became of it.
+ * @param {TurnContext} ctx
+ * @param {{id: string}} part
+ * @param {import('./recorder.js').RecordingResult} result
+ * @param {AbortSignal} signal
+ * @returns {Promise<Outcome>}
+ */
+export async function sendAnswer(ctx, part, result, signal) {
+  const { view, cfg, outbox } = ctx;
   if (result.reason === 'limit') {
     view.note = `Your answer reached the longest length allowed.`;
   }
@@ -76,24 +129,32 @@ export async function answerTurn(session, part, signal) {
     maybeCommand:
       result.speechSeconds <= COMMAND_MAX_SPEECH_S && result.seconds <= COMMAND_MAX_TOTAL_S,
   };
-  const outcome = session.outbox.settle(record.client_id);
-  await session.outbox.add(record);
+  const outcome = outbox.settle(record.client_id);
+  await outbox.add(record);
   const settled = await within(outcome, SETTLE_WAIT_MS, { kind: 'waiting' }, signal);
-  if (settled.kind === 'command') return session.command(settled.command);
-  if (settled.kind === 'waiting') {
-    view.announce('Your answer is kept on this device and will be sent as soon as possible.');
+  if (settled.kind === 'command') return { kind: 'command', command: settled.command };
+  if (settled.kind === 'waiting') return { kind: 'kept' };
+  if (settled.kind === 'transcript' || settled.kind === 'failed') {
+    return { kind: 'saved', entry: settled.entry };
   }
-  return false;
+  return { kind: 'not-saved' };
 }
 
-// Typing an answer instead: open the prompt's form and wait until it is in the journal.
-export async function typedTurn(session, part, signal, { micFailed = false } = {}) {
-  const { view } = session;
-  session.state = 'typing';
+/**
+ * Typing an answer instead: open the prompt's form and wait until it is in the journal (or,
+ * when the microphone failed, until the person asks to try it again).
+ * @param {TurnContext} ctx
+ * @param {{id: string, title: string}} part
+ * @param {AbortSignal} signal
+ * @param {{micFailed?: boolean}} [options]
+ * @returns {Promise<Outcome>}
+ */
+export async function typedTurn(ctx, part, signal, { micFailed = false } = {}) {
+  const { view } = ctx;
   if (!view.openTypedForm(part.id)) {
     view.announce('Typing an answer needs an account: sign in to answer.');
     await sleep(LISTEN_ONLY_PAUSE_MS, signal);
-    return false;
+    return { kind: 'no-form' };
   }
   view.slotNote(
     part.id,
@@ -102,25 +163,16 @@ export async function typedTurn(session, part, signal, { micFailed = false } = {
           'type your answer here instead.'
       : '',
   );
-  const waits = [
-    aborted(signal),
-    new Promise((resolve) => {
-      session.typedWaiter = { prompt: part.id, resolve: () => resolve('sent') };
-    }),
-  ];
+  /** @type {Promise<Outcome>[]} */
+  const waits = [aborted(signal), ctx.waitForTyped(part.id).then(() => ({ kind: 'typed' }))];
   if (micFailed) {
     view.showContinue('Try the microphone again');
-    waits.push(new Promise((resolve) => (session.continueWaiter = () => resolve('retry-mic'))));
+    waits.push(ctx.waitForButton().then(() => ({ kind: 'retry-mic' })));
   } else {
     view.announce(`Type your answer to ${part.title} and press its button to save it.`);
   }
-  const choice = await Promise.race(waits);
-  session.typedWaiter = null;
-  session.continueWaiter = null;
+  const outcome = await Promise.race(waits);
+  // Not on abort: the step that replaced this one may be showing its own Continue by then.
   view.hideContinue();
-  if (choice === 'retry-mic') {
-    session.goTo(session.index, { phase: 'answer', explicit: true });
-    return true;
-  }
-  return false;
+  return outcome;
 }

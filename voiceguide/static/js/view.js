@@ -1,11 +1,33 @@
+// @ts-check
 // What the session shows: the live region, alerts, captions, the recording panel, the last
 // transcript, and the typed-answer forms. No flow logic here.
 
 import { $, $$, formatDuration, formatTime, hideKeepingFocus, reducedMotion } from './dom.js';
 
+/**
+ * The element with this id, as the kind of element the page has there.
+ * @template {HTMLElement} [T=HTMLElement]
+ * @param {string} id
+ * @returns {T}
+ */
+function byId(id) {
+  return /** @type {T} */ (document.getElementById(id));
+}
+
+/**
+ * @typedef {object} Part
+ * @property {string} id
+ * @property {string} kind intro, instruction, prompt or closing
+ * @property {string} audio
+ * @property {string} title
+ * @property {string} text
+ * @property {HTMLElement} el
+ */
+
 export class SessionView {
+  /** @param {HTMLElement} root */
   constructor(root) {
-    const el = (id) => document.getElementById(id);
+    const el = byId;
     this.root = root;
     this.el = {
       begin: el('session-begin'),
@@ -21,21 +43,22 @@ export class SessionView {
       controls: el('controls'),
       pause: el('pause-button'),
       cont: el('continue-button'),
-      speed: el('speed'),
+      speed: /** @type {HTMLSelectElement} */ (el('speed')),
       recording: el('recording'),
       elapsed: el('elapsed'),
       maxTime: el('max-time'),
-      level: el('level'),
+      level: /** @type {HTMLMeterElement} */ (el('level')),
       recordingHint: el('recording-hint'),
       answer: el('answer'),
       answerQuestion: el('answer-question'),
       answerText: el('answer-text'),
-      handsFree: el('hands-free'),
-      pauseSeconds: el('pause-seconds'),
-      shortcuts: el('shortcuts-on'),
+      handsFree: /** @type {HTMLInputElement} */ (el('hands-free')),
+      pauseSeconds: /** @type {HTMLSelectElement} */ (el('pause-seconds')),
+      shortcuts: /** @type {HTMLInputElement} */ (el('shortcuts-on')),
     };
     // The script below the panel: one <li> per part, which doubles as the captions.
-    this.parts = $$('.parts > li.part').map((li) => ({
+    /** @type {Part[]} */
+    this.parts = $$('.parts > li.part').map((/** @type {HTMLElement} */ li) => ({
       id: li.dataset.part,
       kind: li.dataset.kind,
       audio: li.dataset.audio,
@@ -61,6 +84,10 @@ export class SessionView {
     this.el.status.textContent = note ? `${note} ${text}` : text;
   }
 
+  /**
+   * @param {string} text
+   * @param {{link?: {href: string, text: string}}} [options]
+   */
   showError(text, { link } = {}) {
     this.el.alert.replaceChildren(text);
     if (link) {
@@ -100,6 +127,7 @@ export class SessionView {
     }
   }
 
+  /** @param {{signedIn: boolean, nextUrl?: string, nextTitle?: string}} where */
   showComplete({ signedIn, nextUrl, nextTitle }) {
     this.highlight(-1);
     this.el.controls.hidden = true;

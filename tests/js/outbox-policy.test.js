@@ -1,0 +1,54 @@
+// What the outbox does with each upload response (js/outbox.js, policyFor): by status and the
+// error's machine code, never by its sentence.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { policyFor } from '../../voiceguide/static/js/outbox.js';
+
+test('accepted uploads are saved', () => {
+  assert.equal(policyFor(201, undefined), 'saved');
+  assert.equal(policyFor(202, undefined), 'saved');
+  assert.equal(policyFor(200, undefined), 'saved');
+});
+
+test('a busy or failing server is tried again later', () => {
+  for (const [status, code] of [
+    [500, 'server_error'],
+    [503, 'engine_unavailable'],
+    [502, undefined], // a proxy's page, no JSON
+    [429, 'rate_limited'],
+    [408, undefined],
+  ]) {
+    assert.equal(policyFor(status, code), 'retry', `${status} ${code}`);
+  }
+});
+
+test('an expired security token is renewed, whatever the sentence says', () => {
+  assert.equal(policyFor(400, 'csrf_expired'), 'renew-token');
+});
+
+test('signed out or not allowed: kept on this device', () => {
+  assert.equal(policyFor(401, 'sign_in_required'), 'hold');
+  assert.equal(policyFor(403, 'forbidden'), 'hold');
+});
+
+test('a problem with the answer itself is refused, not kept forever', () => {
+  for (const [status, code] of [
+    [400, 'bad_request'],
+    [400, 'empty_recording'],
+    [404, 'not_found'],
+    [409, 'conflict'],
+    [413, 'too_large'],
+    [415, 'unsupported_format'],
+    [422, 'undecodable'],
+    [422, 'too_long'],
+  ]) {
+    assert.equal(policyFor(status, code), 'refuse', `${status} ${code}`);
+  }
+});
+
+test('a 400 without the csrf code is not mistaken for an expired token', () => {
+  assert.notEqual(policyFor(400, undefined), 'renew-token');
+  assert.notEqual(policyFor(400, 'bad_request'), 'renew-token');
+});

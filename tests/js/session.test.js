@@ -1,0 +1,225 @@
+// The guided session's state moves (js/flow.js) with a fake view, player and outbox.
+
+import assert from 'node:assert/strict';
+import { beforeEach, test } from 'node:test';
+import { setImmediate as settle } from 'node:timers/promises';
+
+import { Session } from '../../voiceguide/static/js/flow.js';
+import { installStorage } from './storage.js';
+
+// The browser's window as far as the session needs it: no audio context, not secure (so the
+// microphone is unavailable, and an answer turn falls back to typing).
+globalThis.window = {};
+
+const CHOICES = { rates: [0.75, 1, 1.25, 1.5], pauses: [1.5, 2, 3, 5, 10, null] };
+
+// The narration player: each play() waits until the test ends it.
+class FakePlayer {
+  rate = 1;
+  position = 0;
+  playing = null;
+  calls = [];
+  play(url, { signal } = {}) {
+    this.calls.push(['play', url]);
+    return new Promise((resolve, reject) => {
+      this.playing = { url, end: resolve, fail: reject };
+      signal?.addEventListener('abort', () => reject(new DOMException('x', 'AbortError')));
+    });
+  }
+  async end() {
+    this.playing.end();
+    await settle();
+  }
+  pause() {
+    this.calls.push(['pause']);
+  }
+  resume() {
+    this.calls.push(['resume']);
+  }
+  stop() {}
+  back() {}
+  setRate(rate) {
+    this.rate = rate;
+  }
+}
+
+// The view: records what it was asked to show; knows the parts and the controls.
+function fakeView(parts) {
+  const shown = [];
+  const view = {
+    parts: parts.map(([id, kind]) => ({ id, kind, audio: `/a/${id}`, title: id, text: id })),
+    el: { speed: { value: '1' }, handsFree: { checked: true } },
+    note: '',
+    shown,
+    openTypedForm: (id) => {
+      shown.push(['openTypedForm', id]);
+      return {};
+    },
+  };
+  return new Proxy(view, {
+    get(target, name) {
+      if (name in target) return target[name];
+      return (...args) => shown.push([name, ...args]);
+    },
+  });
+}
+
+function makeSession(parts, { signedIn = false, handsFree = true } = {}) {
+  const view = fakeView(parts);
+  const player = new FakePlayer();
+  const saved = [];
+  const session = new Session({
+    cfg: {
+      program: 'p',
+      stage: 's',
+      signedIn,
+      user: signedIn ? '7' : '',
+      maxSeconds: 600,
+      reminderSeconds: 20,
+      giveUpSeconds: 30,
+      choices: CHOICES,
+    },
+    view,
+    player,
+    outbox: {},
+    prefs: { rate: 1, handsFree, pauseSeconds: 3, shortcuts: true },
+    savePrefs: (change) => saved.push(change),
+  });
+  return { session, view, player, saved };
+}
+
+async function until(check, ms = 3000) {
+  const end = Date.now() + ms;
+  while (!check()) {
+    assert.ok(Date.now() < end, 'timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+let storage;
+beforeEach(() => {
+  storage = installStorage();
+});
+
+test('start plays each part in turn, and the end of the last one completes the stage', async () => {
+  const { session, player } = makeSession([
+    ['intro', 'intro'],
+    ['closing', 'closing'],
+  ]);
+  assert.equal(session.state, 'idle');
+  session.start();
+  assert.equal(session.state, 'playing');
+  assert.equal(player.playing.url, '/a/intro');
+  await player.end();
+  assert.equal(player.playing.url, '/a/closing');
+  assert.equal(session.index, 1);
+  await player.end();
+  assert.equal(session.state, 'done');
+  assert.ok(storage.getItem('voiceguide:complete::p:s'), 'the completion is remembered');
+});
+
+test('pause during narration holds the audio; resume plays on from there', () => {
+  const { session, player } = makeSession([['intro', 'intro']]);
+  session.start();
+  session.togglePause();
+  assert.equal(session.state, 'paused');
+  assert.deepEqual(session.pausedAt, { index: 0, phase: 'live' });
+  session.togglePause();
+  assert.equal(session.state, 'playing');
+  assert.deepEqual(player.calls.slice(-2), [['pause'], ['resume']]);
+  assert.equal(
+    player.calls.filter(([name]) => name === 'play').length,
+    1,
+    'the part was not started again',
+  );
+});
+
+test('hands-free off: after a part the session waits for Continue', async () => {
+  const { session, player } = makeSession(
+    [
+      ['intro', 'intro'],
+      ['closing', 'closing'],
+    ],
+    { handsFree: false },
+  );
+  session.start();
+  await player.end();
+  assert.equal(session.state, 'waiting');
+  assert.equal(session.index, 0);
+  session.next();
+  await settle();
+  assert.equal(session.state, 'playing');
+  assert.equal(session.index, 1);
+});
+
+test('pausing while waiting for Continue resumes to the same wait', async () => {
+  const { session, player } = makeSession(
+    [
+      ['intro', 'intro'],
+      ['closing', 'closing'],
+    ],
+    { handsFree: false },
+  );
+  session.start();
+  await player.end();
+  session.pause();
+  assert.deepEqual(session.pausedAt, { index: 0, phase: 'after' });
+  session.resume();
+  await settle();
+  assert.equal(session.state, 'waiting');
+});
+
+test('no microphone: the question turns to typing, and a typed answer moves on', async () => {
+  const { session, view, player } = makeSession(
+    [
+      ['q1', 'prompt'],
+      ['closing', 'closing'],
+    ],
+    { signedIn: true },
+  );
+  session.start();
+  await player.end();
+  assert.equal(session.state, 'answering');
+  await until(() => session.state === 'typing'); // after the cue tone, the microphone fails
+  assert.ok(view.shown.some(([name, id]) => name === 'openTypedForm' && id === 'q1'));
+  session.typedAnswerSent('q2'); // another question's answer does not end this turn
+  await settle();
+  assert.equal(session.state, 'typing');
+  session.typedAnswerSent('q1');
+  await until(() => session.state === 'playing');
+  assert.equal(session.index, 1);
+});
+
+test("a turn's outcome moves the session: nothing heard pauses at the answer", () => {
+  const { session } = makeSession([['q1', 'prompt']], { signedIn: true });
+  session.start();
+  assert.equal(session.actOn({ kind: 'no-speech' }), true);
+  assert.equal(session.state, 'paused');
+  assert.deepEqual(session.pausedAt, { index: 0, phase: 'answer' });
+});
+
+test('voice commands: next, pause, faster; an unknown word is an answer', async () => {
+  const { session, player, saved } = makeSession([
+    ['q1', 'prompt'],
+    ['q2', 'prompt'],
+  ]);
+  session.start();
+  assert.equal(session.actOn({ kind: 'command', command: 'next' }), true);
+  assert.equal(session.index, 1);
+  assert.equal(player.playing.url, '/a/q2');
+  assert.equal(session.actOn({ kind: 'command', command: 'faster' }), true);
+  assert.equal(player.rate, 1.25);
+  assert.deepEqual(saved.at(-1), { rate: 1.25 });
+  assert.equal(session.actOn({ kind: 'command', command: 'pause' }), true);
+  assert.equal(session.state, 'paused');
+  assert.equal(session.actOn({ kind: 'command', command: 'sing' }), false);
+  assert.equal(session.actOn({ kind: 'saved', entry: {} }), false);
+});
+
+test('speed steps stop at the slowest and fastest choices', () => {
+  const { session, player } = makeSession([['intro', 'intro']]);
+  for (let i = 0; i < 5; i++) session.changeRate(1);
+  assert.equal(player.rate, 1.5);
+  for (let i = 0; i < 5; i++) session.changeRate(-1);
+  assert.equal(player.rate, 0.75);
+});

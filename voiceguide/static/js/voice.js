@@ -1,0 +1,118 @@
+// @ts-check
+// Deciding from sound levels whether the person has spoken, and when they have finished.
+// Pure: the recorder feeds it one level per tick; nothing here touches the browser.
+
+export const TICK_MS = 50;
+const SPOKE_AFTER_MS = 250; // this much voiced sound counts as having spoken
+const FORGET_BLIP_MS = 600; // quiet after a shorter sound than that: it was not speech
+
+/**
+ * The RMS amplitude of one window of samples (-1..1).
+ * @param {ArrayLike<number>} samples
+ */
+export function rmsOf(samples) {
+  if (!samples.length) return 0;
+  let sum = 0;
+  for (let i = 0; i < samples.length; i++) sum += samples[i] * samples[i];
+  return Math.sqrt(sum / samples.length);
+}
+
+/**
+ * The RMS of what an AnalyserNode (or anything with its method) holds now.
+ * @param {{getFloatTimeDomainData(array: Float32Array): void}} analyser
+ * @param {Float32Array} samples a buffer of the analyser's fftSize
+ */
+export function readRms(analyser, samples) {
+  analyser.getFloatTimeDomainData(samples);
+  return rmsOf(samples);
+}
+
+/**
+ * Map an RMS amplitude to 0..1 on a 60 dB scale, which is how loudness feels (the meter).
+ * @param {number} rms
+ */
+export function levelFromRms(rms) {
+  if (rms <= 0) return 0;
+  return Math.min(1, Math.max(0, (20 * Math.log10(rms) + 60) / 60));
+}
+
+/**
+ * @typedef {object} VoiceOptions
+ * @property {number|null} [pauseSeconds] quiet after speech that ends the answer (null: never)
+ * @property {number} [reminderSeconds] quiet before a reminder
+ * @property {number} [giveUpSeconds] quiet before the turn ends anyway
+ */
+
+/**
+ * @typedef {object} Heard
+ * @property {boolean} spokeNow the person has just begun to speak (once per turn)
+ * @property {boolean} remind time for a reminder (once per stretch of quiet)
+ * @property {'silence'|'no-speech'|null} stop why the turn should end now, if it should
+ */
+
+export class VoiceActivity {
+  /**
+   * @param {VoiceOptions} options
+   * @param {number} startedAt when the turn began (ms, the same clock as `now` below)
+   */
+  constructor(options, startedAt) {
+    this.options = { reminderSeconds: 20, giveUpSeconds: 30, pauseSeconds: null, ...options };
+    this.startedAt = startedAt;
+    this.floor = 0.01;
+    this.voicedMs = 0;
+    this.firstVoiceAt = 0;
+    this.lastVoiceAt = 0;
+    this.reminded = false;
+  }
+
+  get spoke() {
+    return this.voicedMs >= SPOKE_AFTER_MS;
+  }
+
+  // How long the speech lasted, from its first to its last voiced tick.
+  get speechSeconds() {
+    return this.spoke ? (this.lastVoiceAt - this.firstVoiceAt) / 1000 : 0;
+  }
+
+  /**
+   * One tick: the level heard at `now` (ms).
+   * @param {number} rms
+   * @param {number} now
+   * @returns {Heard}
+   */
+  hear(rms, now) {
+    const o = this.options;
+    let spokeNow = false;
+    let remind = false;
+    // Voice is sound well above the room's own noise floor, which we keep learning.
+    const threshold = Math.min(0.08, Math.max(0.01, this.floor * 3.5));
+    if (rms > threshold) {
+      const wasSpoken = this.spoke;
+      this.voicedMs += TICK_MS;
+      if (!this.firstVoiceAt) this.firstVoiceAt = now;
+      this.lastVoiceAt = now;
+      this.reminded = false;
+      spokeNow = !wasSpoken && this.spoke;
+    } else {
+      if (!this.spoke && this.firstVoiceAt && now - this.lastVoiceAt > FORGET_BLIP_MS) {
+        // A click or a cough before any speech: the speech starts with the next sound,
+        // so that a command said later still measures as the word or two it is.
+        this.voicedMs = 0;
+        this.firstVoiceAt = 0;
+      }
+      this.floor = rms < this.floor ? rms : this.floor + (rms - this.floor) * 0.01;
+    }
+    const quietMs = now - (this.spoke ? this.lastVoiceAt : this.startedAt);
+    if (this.spoke && o.pauseSeconds && quietMs >= o.pauseSeconds * 1000) {
+      return { spokeNow, remind, stop: 'silence' };
+    }
+    if (!this.reminded && quietMs >= o.reminderSeconds * 1000) {
+      this.reminded = true;
+      remind = true;
+    }
+    if (quietMs >= o.giveUpSeconds * 1000) {
+      return { spokeNow, remind, stop: this.spoke ? 'silence' : 'no-speech' };
+    }
+    return { spokeNow, remind, stop: null };
+  }
+}
