@@ -59,8 +59,8 @@ def test_deleting_a_user_deletes_their_entries_in_the_database(app):
     """The foreign key cascades, even for rows the ORM never loaded."""
     with app.app_context():
         db.session.execute(
-            text("INSERT INTO users (username, password_hash, session_version, preferences, "
-                 "created_at) VALUES ('x', 'h', 1, '{}', '2024-01-01')")
+            text("INSERT INTO users (username, password_hash, storage_key, preferences, "
+                 "created_at) VALUES ('x', 'h', 'k', '{}', '2024-01-01')")
         )  # fmt: skip
         db.session.execute(
             text("INSERT INTO entries (user_id, program, stage, prompt, kind, client_id, "
@@ -70,3 +70,43 @@ def test_deleting_a_user_deletes_their_entries_in_the_database(app):
         db.session.execute(text("DELETE FROM users"))
         db.session.commit()
         assert db.session.execute(text("SELECT count(*) FROM entries")).scalar() == 0
+
+
+def test_sessions_migration_keeps_entries_and_gives_every_person_a_storage_key(make_app):
+    """Rebuilding `users` for AUTOINCREMENT must not cascade-delete anyone's journal."""
+    app = make_app(migrate=False)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "15e8d43740df"]).exit_code == 0
+    with app.app_context():
+        db.engine.dispose()
+        with db.engine.begin() as connection:
+            for name in ("x", "y"):
+                connection.execute(
+                    text("INSERT INTO users (username, password_hash, session_version, "
+                         "preferences, created_at) VALUES (:n, 'h', 1, '{}', '2024-01-01')"),
+                    {"n": name},
+                )  # fmt: skip
+            connection.execute(
+                text("INSERT INTO entries (user_id, program, stage, prompt, kind, client_id, "
+                     "created_at, status, attempts) VALUES (1, 'p', 's', 'q', 'typed', 'c', "
+                     "'2024-01-01', 'done', 0)")
+            )  # fmt: skip
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        db.engine.dispose()
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM entries")).scalar() == 1
+            keys = connection.execute(text("SELECT storage_key FROM users")).scalars().all()
+            assert len(keys) == 2 and len(set(keys)) == 2 and all(len(k) == 32 for k in keys)
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            sql = connection.execute(
+                text("SELECT sql FROM sqlite_master WHERE name IN ('users', 'entries')")
+            ).scalars()
+            assert all("AUTOINCREMENT" in s for s in sql)
+    result = runner.invoke(args=["db", "downgrade", "15e8d43740df"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        db.engine.dispose()
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM entries")).scalar() == 1

@@ -42,6 +42,11 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "PROGRAM_FILE": str,
     "WORKERS": _whole,
     "START_WORKER": _flag,
+    "TRUSTED_PROXIES": _whole,
+    "SECRET_KEY_FILE": str,
+    "SESSION_IDLE_MINUTES": float,
+    "SESSION_LIFETIME_HOURS": float,
+    "STORAGE_QUOTA_MB": float,
 }
 # Every typed setting, whichever layer set it, is normalised once at start by these; code
 # that reads a setting never converts it again. None stays None where a default allows it.
@@ -56,6 +61,13 @@ _TYPES: dict[str, Callable[[Any], Any]] = {
     "TRANSCRIBE_RETRY_DELAY": float,
     "TRANSCRIBE_STALE_SECONDS": float,
     "TRANSCRIBE_SWEEP_SECONDS": float,
+    "TRUSTED_PROXIES": _whole,
+    "SESSION_IDLE_MINUTES": float,
+    "SESSION_LIFETIME_HOURS": float,
+    "SESSION_TOUCH_SECONDS": float,
+    "STORAGE_QUOTA_MB": float,
+    "LOGIN_SLOWDOWN_AFTER": _whole,
+    "LOGIN_SLOWDOWN_SECONDS": float,
 }
 
 
@@ -77,14 +89,34 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PROGRAM_FILE": str(DEFAULT_PROGRAM),
         "WORKERS": None,  # None means one per core
         "START_WORKER": True,
+        "SECRET_KEY_FILE": None,  # None means DATA_DIR/secret_key
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        # Every sign-in attempt from one address; failed attempts on one account.
+        # A session ends after this long unused, and this long after sign-in in any case.
+        "SESSION_IDLE_MINUTES": 30,
+        "SESSION_LIFETIME_HOURS": 12,
+        "SESSION_TOUCH_SECONDS": 60,  # how stale a session's "last used" may be (fewer writes)
+        "TRUSTED_PROXIES": 0,  # reverse-proxy hops whose X-Forwarded-* headers are believed
+        # Abuse limits (Flask-Limiter syntax). Each is far above what a person does: a
+        # session is one answer every minute or two, a few exports, a rare retry.
+        # Every sign-in attempt from one address; failed attempts on one account from one
+        # address (the owner elsewhere is never refused by them).
         "LOGIN_RATE_LIMIT_ADDRESS": "10 per minute; 100 per hour",
         "LOGIN_RATE_LIMIT_ACCOUNT": "5 per minute; 20 per hour",
+        # Past this many failures on one account in 15 minutes, from anywhere, every attempt
+        # on it waits this long first: slower for everyone, never shut.
+        "LOGIN_SLOWDOWN_AFTER": 20,
+        "LOGIN_SLOWDOWN_SECONDS": 1.0,
         "REGISTER_RATE_LIMIT": "10 per hour",
+        "UPLOAD_RATE_LIMIT": "20 per minute; 300 per hour",  # answers saved (spoken or typed)
+        "COMMAND_RATE_LIMIT": "60 per minute; 600 per hour",  # voice commands checked
+        "RETRY_RATE_LIMIT": "20 per minute; 100 per hour",  # failed transcriptions retried
+        "EXPORT_RATE_LIMIT": "10 per minute; 60 per hour",  # journal downloads
+        # Wrong passwords where a signed-in person confirms one (deletion, password change).
+        "PASSWORD_CHECK_RATE_LIMIT": "5 per minute; 20 per hour",
+        "STORAGE_QUOTA_MB": 2048,  # recordings kept per account
         "RATELIMIT_STORAGE_URI": "memory://",
         # Transcription jobs
         "TRANSCRIBE_MAX_ATTEMPTS": 3,  # automatic attempts while the engine is unreachable
@@ -94,7 +126,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # early: the backoff is a courtesy to the service, not a rule).
         "TRANSCRIBE_SWEEP_SECONDS": 60.0,
         "RATELIMIT_HEADERS_ENABLED": True,
-        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # Errors and echo never show the values (transcripts, search words) in logs.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
     }
 
 
@@ -123,28 +156,46 @@ def finish(app: Flask) -> None:
             except (TypeError, ValueError) as e:
                 raise RuntimeError(f"setting {key}={cfg[key]!r} is not a valid value: {e}") from e
     data_dir = Path(cfg["DATA_DIR"]).resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     cfg["DATA_DIR"] = str(data_dir)
     cfg["RECORDINGS_DIR"] = str(data_dir / "recordings")
-    Path(cfg["RECORDINGS_DIR"]).mkdir(exist_ok=True)
+    private_dir(Path(cfg["RECORDINGS_DIR"]))
     Path(cfg["AUDIO_CACHE"]).mkdir(parents=True, exist_ok=True)
     cfg["MAX_CONTENT_LENGTH"] = int(cfg["MAX_UPLOAD_MB"] * 1024 * 1024)
-    if not cfg.get("SQLALCHEMY_DATABASE_URI"):
-        cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"] or (
-            f"sqlite:///{data_dir / 'voiceguide.sqlite'}"
-        )
+    if not cfg.get("SQLALCHEMY_DATABASE_URI") and cfg["DATABASE_URL"]:
+        cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
+    elif not cfg.get("SQLALCHEMY_DATABASE_URI"):
+        database = data_dir / "voiceguide.sqlite"
+        private_file(database)  # SQLite gives its -wal and -shm files the same mode
+        cfg["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
     if not cfg.get("SECRET_KEY"):
-        cfg["SECRET_KEY"] = _stored_secret_key(data_dir)
+        key_file = Path(cfg["SECRET_KEY_FILE"] or data_dir / "secret_key")
+        cfg["SECRET_KEY"] = _stored_secret_key(key_file)
 
 
-def _stored_secret_key(data_dir: Path) -> str:
-    """Generate a signing key once and keep it (mode 0600) in the data directory."""
-    path = data_dir / "secret_key"
+def private_dir(path: Path) -> None:
+    """Make the directory (and its parents) and keep it to this user alone (0700)."""
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+
+
+def private_file(path: Path) -> None:
+    """Make the file if missing and keep it to this user alone (0600), whatever the umask."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
+
+
+def _stored_secret_key(path: Path) -> str:
+    """Generate a signing key once and keep it (mode 0600) at `path`."""
     if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
         key = secrets.token_hex(32)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             os.write(fd, key.encode())
         finally:
             os.close(fd)
-    return path.read_text().strip()
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"the secret key file {path} is empty")
+    return key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -85,33 +86,62 @@ def isoformat(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def new_storage_key() -> str:
+    """A random name for a person's data in the browser (128 bits, never reused)."""
+    return secrets.token_hex(16)
+
+
+# Ids are never handed out twice (SQLite: AUTOINCREMENT; PostgreSQL: a sequence), so that
+# nothing that still names a deleted account or entry can ever point at a new one.
+_NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
 class User(UserMixin, Model):
     """A person with a private journal."""
 
     __tablename__ = "users"
+    __table_args__ = _NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(32), unique=True, index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    session_version: Mapped[int] = mapped_column(default=1)
-    """Bumped at sign-out: sessions signed with an older version stop working."""
+    storage_key: Mapped[str] = mapped_column(String(32), unique=True, default=new_storage_key)
+    """Names this person's data in the browser (outbox, progress): random, never reused."""
     preferences: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     entries: Mapped[list[Entry]] = relationship(
         back_populates="owner", cascade="all, delete-orphan", passive_deletes=True
     )
+    sessions: Mapped[list[UserSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
 
-    def get_id(self) -> str:
-        """Flask-Login identity: id and session version, so old cookies die at sign-out."""
-        return f"{self.id}:{self.session_version}"
+
+class UserSession(Model):
+    """One signed-in session: the hash of its random token, never the token itself."""
+
+    __tablename__ = "sessions"
+    __table_args__ = _NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    """SHA-256 of the cookie's token: a copy of this table opens no session."""
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="sessions")
 
 
 class Entry(Model):
     """One answer to one prompt: spoken (a recording to transcribe) or typed."""
 
     __tablename__ = "entries"
-    __table_args__ = (UniqueConstraint("user_id", "client_id", name="uq_entries_user_client"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "client_id", name="uq_entries_user_client"),
+        _NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -148,7 +178,8 @@ class Entry(Model):
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """SQLite: write-ahead log for concurrent readers, and enforced foreign keys."""
+    """SQLite: write-ahead log for concurrent readers, enforced foreign keys, and deleted
+    content overwritten with zeros rather than left in free pages."""
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
@@ -156,4 +187,5 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()

@@ -268,8 +268,11 @@ def test_session_cookie_flags(make_app):
     assert not cookie.secure
     secure = app.test_client()
     secure.get("https://localhost/auth/register")
-    cookie = secure.get_cookie("session", domain="localhost")
+    assert secure.get_cookie("session", domain="localhost") is None
+    # Over HTTPS the cookie is kept to this exact origin: Secure, Path=/, no Domain.
+    cookie = secure.get_cookie("__Host-voiceguide", domain="localhost")
     assert cookie.secure and cookie.http_only and cookie.same_site == "Lax"
+    assert cookie.path == "/" and cookie.origin_only  # no Domain attribute was sent
 
 
 def test_account_deletion_needs_the_password_and_leaves_nothing(app, client, auth):

@@ -1,27 +1,48 @@
-"""Sign-in sessions: the cookie, who a session belongs to, starting and ending one."""
+"""Sign-in sessions: a random token per session, kept server-side by its hash.
+
+The cookie carries only the token (256 random bits). The database keeps its SHA-256, the
+account it belongs to, when it began and when it was last used. A session ends at sign-out,
+at a password change (every other one), with the account, after `SESSION_IDLE_MINUTES`
+unused, and `SESSION_LIFETIME_HOURS` after sign-in whatever happens. Nothing in the cookie
+names an account, so a cookie can never open an account made after it.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request, session
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import delete, select
 
 from ..extensions import db, login_manager
-from ..models import User
+from ..models import User, UserSession, utcnow
 from . import passwords
+
+HOST_COOKIE = "__Host-voiceguide"
+"""The session cookie's name over HTTPS: the browser keeps it to this exact origin."""
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
-    """Mark the session cookie Secure whenever the request came over HTTPS.
+    """Over HTTPS the session cookie is Secure and `__Host-` prefixed.
 
-    Behind a TLS-terminating proxy, wrap the app in werkzeug's ProxyFix (or set
-    SESSION_COOKIE_SECURE) so that `request.is_secure` sees the original scheme.
+    Behind a TLS-terminating proxy, set VOICEGUIDE_TRUSTED_PROXIES so that
+    `request.is_secure` sees the original scheme.
     """
 
     def get_cookie_secure(self, app: Flask) -> bool:
         if app.config.get("SESSION_COOKIE_SECURE"):
             return True
         return has_request_context() and request.is_secure
+
+    def get_cookie_name(self, app: Flask) -> str:
+        # __Host- needs Secure, Path=/ and no Domain: all true over HTTPS here.
+        if has_request_context() and request.is_secure and not app.config["SESSION_COOKIE_DOMAIN"]:
+            return HOST_COOKIE
+        return super().get_cookie_name(app)
 
 
 def init_app(app: Flask) -> None:
@@ -31,28 +52,61 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
 
 
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 @login_manager.user_loader
-def load_user(identity: str) -> User | None:
-    """The user named by a session's "id:version", if that version is still current."""
-    user_id, _, version = identity.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
+def load_user(token: str) -> User | None:
+    """The account of a live session with this token; an expired one is ended here."""
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
+    if row is None:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
+    config = current_app.config
+    now = utcnow()
+    idle = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
+    lifetime = timedelta(hours=config["SESSION_LIFETIME_HOURS"])
+    if now - row.last_seen_at > idle or now - row.created_at > lifetime:
+        db.session.delete(row)
+        db.session.commit()
         return None
-    return user
+    # Written at most once a minute or so: a write per request would slow every page.
+    if (now - row.last_seen_at).total_seconds() > config["SESSION_TOUCH_SECONDS"]:
+        row.last_seen_at = now
+        db.session.commit()
+    g.voiceguide_session_id = row.id
+    return row.user
 
 
 def start_session(user: User) -> None:
     """Sign in with a fresh session: nothing set before it (fixation) survives."""
     session.clear()
+    token = secrets.token_urlsafe(32)
+    row = UserSession(user_id=user.id, token_hash=_hash(token))
+    db.session.add(row)
+    db.session.commit()
     login_user(user)
+    # Flask-Login keeps user.get_id() in the cookie; the opaque token goes there instead.
+    session["_user_id"] = token
+    g.voiceguide_session_id = row.id
 
 
-def end_session(user: User | None) -> None:
-    """Sign out: every session cookie issued to this person so far stops working."""
-    if user is not None:
-        user.session_version += 1
+def end_session() -> None:
+    """Sign out: this session's token stops working, and the cookie is emptied."""
+    _ = current_user.is_authenticated  # loads the session row, if the request has not yet
+    session_id = g.pop("voiceguide_session_id", None)
+    if session_id is not None:
+        db.session.execute(delete(UserSession).where(UserSession.id == session_id))
         db.session.commit()
     logout_user()
     session.clear()
+
+
+def end_other_sessions(user: User) -> None:
+    """Every session of this person but the current one stops working."""
+    _ = current_user.is_authenticated
+    keep = g.get("voiceguide_session_id")
+    db.session.execute(
+        delete(UserSession).where(UserSession.user_id == user.id, UserSession.id != keep)
+    )
+    db.session.commit()

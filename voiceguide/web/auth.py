@@ -129,7 +129,7 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     """Sign out: every session cookie issued so far stops working."""
-    end_session(current_user if current_user.is_authenticated else None)
+    end_session()
     flash("You are signed out.", "success")
     return redirect(url_for("pages.home"), 303)
 
@@ -145,7 +145,7 @@ def delete_account() -> ResponseReturnValue:
         user = current_user._get_current_object()
         if passwords.verify_password(user, form.password.data):
             remove_account(user)
-            end_session(None)
+            end_session()
             flash("Your account and your whole journal have been deleted.", "success")
             return redirect(url_for("pages.home"), 303)
         error = "That password is not right. Nothing was deleted."
