@@ -5,11 +5,24 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import api, auth, commands, entries, errors, journal, narration, pages, preferences
+from . import (
+    api,
+    auth,
+    commands,
+    entries,
+    errors,
+    journal,
+    narration,
+    pages,
+    preferences,
+    security,
+)
 
 
 def init_app(app: Flask) -> None:
-    """Install the error handlers, the API's sign-in check and every blueprint."""
+    """Install the security headers, the error handlers, the API's sign-in check and every
+    blueprint."""
+    security.init_app(app)
     errors.register(app)
     auth.init_app(app)
     for module in (pages, api, narration, commands, preferences, auth, entries, journal):

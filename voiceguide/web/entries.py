@@ -125,7 +125,4 @@ def audio(entry_id: int) -> Response:
     response = send_file(
         path, mimetype=entry.recording_mimetype or "application/octet-stream", conditional=True
     )
-    response.cache_control.private = True
-    response.cache_control.public = False
-    response.cache_control.no_cache = True
-    return response
+    return response  # never cached: see web.security
