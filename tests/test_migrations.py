@@ -50,6 +50,8 @@ def test_sqlite_database_uses_wal_and_foreign_keys(app):
     with app.app_context(), db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        # Freed pages are zeroed: deleted words do not linger in free space.
+        assert connection.execute(text("PRAGMA secure_delete")).scalar() == 1
     # WAL is a property of the file: a plain connection sees it too.
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -36,6 +36,13 @@ class Conflict(VoiceguideError):
     default_message = "That cannot be done right now."
 
 
+class QuotaExceeded(VoiceguideError):
+    """The person's recordings already fill their storage quota."""
+
+    code = "quota_exceeded"
+    default_message = "Your journal is full."
+
+
 class UploadError(VoiceguideError):
     """An uploaded recording was refused; nothing of it is kept."""
 

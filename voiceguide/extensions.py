@@ -2,14 +2,16 @@
 
 from pathlib import Path
 
-from flask import Flask
-from flask_limiter import Limiter
+from flask import Flask, request
+from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
+
+from .security_log import record
 
 
 class Base(DeclarativeBase):
@@ -20,7 +22,15 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def _limit_reached(reached: RequestLimit) -> None:
+    """Every limit reached goes to the security log (which limit, whose, from where)."""
+    account = current_user.id if current_user.is_authenticated else None
+    record("limit_reached", account, route=request.endpoint or "-")
+
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[], on_breach=_limit_reached)
 
 
 def init_app(app: Flask) -> None:

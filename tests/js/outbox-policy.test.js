@@ -52,3 +52,8 @@ test('a 400 without the csrf code is not mistaken for an expired token', () => {
   assert.notEqual(policyFor(400, undefined), 'renew-token');
   assert.notEqual(policyFor(400, 'bad_request'), 'renew-token');
 });
+
+test('a full journal keeps the answer on this device (never a refusal that drops it)', () => {
+  assert.equal(policyFor(413, 'quota_exceeded'), 'hold');
+  assert.equal(policyFor(413, 'too_large'), 'refuse');
+});

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import Conflict
 from ..extensions import db
 from ..journal import recordings
+from ..journal.erasure import checkpoint_after_delete
 from ..models import User
 from . import passwords
 
@@ -38,6 +39,17 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
+def account_id(username: str) -> int | None:
+    """The id of the account with this name, if there is one."""
+    return db.session.scalar(select(User.id).where(User.username == username))
+
+
+def change_password(user: User, password: str) -> None:
+    """Keep a new password (hashed)."""
+    user.password_hash = passwords.hash_password(password)
+    db.session.commit()
+
+
 def remove_account(user: User) -> None:
     """Delete a user's recordings, entries and account row, then their recordings folder."""
     store = recordings.store()
@@ -46,6 +58,7 @@ def remove_account(user: User) -> None:
     user_id = user.id
     db.session.delete(user)
     db.session.commit()
+    checkpoint_after_delete()
     try:
         store.delete_owner(user_id)
     except OSError as e:  # the rows are gone; say loudly that files were left behind

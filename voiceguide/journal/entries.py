@@ -14,12 +14,13 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import BadRequest, Conflict, NotFound
+from ..errors import BadRequest, Conflict, NotFound, QuotaExceeded
 from ..extensions import db
 from ..jobs import queue
 from ..models import Entry, EntryKind, EntryStatus, User
 from ..program import Part, Stage, current_program
 from . import recordings
+from .erasure import checkpoint_after_delete
 
 MAX_TEXT = 10_000
 """Longest typed answer or correction, in characters."""
@@ -124,12 +125,19 @@ def create_spoken_entry(
         return existing, False
     config = current_app.config
     store = recordings.store()
+    quota = int(config["STORAGE_QUOTA_MB"] * 1024 * 1024)
+    used = store.usage(user.id)
+    if used >= quota:  # refused before any decoding work
+        raise QuotaExceeded(_full())
     stored = store.receive(
         user.id,
         audio,
         max_bytes=config["MAX_CONTENT_LENGTH"],
         max_seconds=config["MAX_RECORDING_SECONDS"],
     )
+    if used + stored.size > quota:
+        store.delete(stored.name)
+        raise QuotaExceeded(_full())
     entry = _new_entry(
         user, stage, part, client_id, EntryKind.SPOKEN, status=EntryStatus.PENDING,
         recording_path=stored.name, recording_mimetype=stored.mimetype,
@@ -145,6 +153,14 @@ def create_spoken_entry(
         return entry, False
     queue.enqueue(entry.id)
     return entry, True
+
+
+def _full() -> str:
+    return (
+        "Your journal's recordings have reached this server's limit of "
+        f"{current_app.config['STORAGE_QUOTA_MB']:g} MB. "
+        "Download or delete some recordings to make room; typed answers still work."
+    )
 
 
 def _new_entry(
@@ -190,6 +206,7 @@ def delete_entry(entry: Entry) -> None:
     recordings.store().delete(entry.recording_path)
     db.session.delete(entry)
     db.session.commit()
+    checkpoint_after_delete()
 
 
 def retry_transcription(entry: Entry) -> None:

@@ -32,6 +32,8 @@ class StoredRecording:
     """Relative to the store's root: '<owner id>/<random>.<ext>'."""
     mimetype: str
     seconds: float
+    size: int
+    """Bytes on disk."""
 
 
 class RecordingStore:
@@ -45,8 +47,10 @@ class RecordingStore:
     ) -> StoredRecording:
         """Receive, verify and durably store an upload; UploadError leaves nothing behind."""
         folder = self.root / str(owner_id)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.chmod(0o700)  # whatever the umask: only the server's user reads recordings
         received = receive_audio(stream, folder, max_bytes=max_bytes, max_seconds=max_seconds)
+        size = received.path.stat().st_size
         final = folder / f"{uuid.uuid4().hex}{received.extension}"
         try:
             os.replace(received.path, final)
@@ -59,6 +63,7 @@ class RecordingStore:
             name=f"{owner_id}/{final.name}",
             mimetype=received.mimetype,
             seconds=round(received.seconds, 2),
+            size=size,
         )
 
     def path(self, name: str) -> Path | None:
@@ -76,6 +81,13 @@ class RecordingStore:
         path = self.path(name) if name else None
         if path is not None:
             path.unlink(missing_ok=True)
+
+    def usage(self, owner_id: int) -> int:
+        """Bytes of a person's recordings on disk."""
+        folder = self.root / str(owner_id)
+        if not folder.is_dir():
+            return 0
+        return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
 
     def delete_owner(self, owner_id: int) -> None:
         """Remove a person's whole folder; OSError when something could not be removed."""

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     Flask,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -19,13 +17,21 @@ from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
-from ..accounts import passwords
-from ..accounts.people import authenticate, create_account, remove_account
-from ..accounts.sessions import end_session, start_session
+from ..accounts import passwords, signin_limits
+from ..accounts.people import (
+    account_id,
+    authenticate,
+    change_password,
+    create_account,
+    remove_account,
+)
+from ..accounts.sessions import end_other_sessions, end_session, start_session
 from ..errors import Conflict
 from ..extensions import limiter, login_manager
+from ..security_log import record as security_event
 from .errors import error_response, wants_json
-from .forms import DeleteAccountForm, LoginForm, RegisterForm
+from .forms import ChangePasswordForm, DeleteAccountForm, LoginForm, RegisterForm
+from .limits import PASSWORD_CHECKS, SIGN_IN, failed, name_at_address, per_account, setting
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -74,16 +80,18 @@ def _safe_next(default: str) -> str:
     return default
 
 
-def _account_key() -> str:
-    return "account:" + (request.form.get("username") or "").strip().lower()
-
-
-def _limit(name: str) -> Callable[[], str]:
-    return lambda: current_app.config[name]
+# A wrong password where a signed-in person confirms theirs: one count for both pages.
+_password_check = per_account(
+    "PASSWORD_CHECK_RATE_LIMIT",
+    PASSWORD_CHECKS,
+    scope="password-check",
+    methods=["POST"],
+    deduct_when=failed,
+)
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_limit("REGISTER_RATE_LIMIT"), methods=["POST"], key_func=get_remote_address)
+@limiter.limit(setting("REGISTER_RATE_LIMIT"), methods=["POST"], key_func=get_remote_address)
 def register() -> ResponseReturnValue:
     """Create an account and sign in."""
     form = RegisterForm()
@@ -94,6 +102,7 @@ def register() -> ResponseReturnValue:
             form.username.errors.append(e.message)
         else:
             start_session(user)
+            security_event("register", user.id)
             flash("Welcome. Your account is ready and you are signed in.", "success")
             return redirect(_safe_next(url_for("pages.home")), 303)
     status = 400 if form.is_submitted() else 200
@@ -101,24 +110,37 @@ def register() -> ResponseReturnValue:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_limit("LOGIN_RATE_LIMIT_ADDRESS"), methods=["POST"], key_func=get_remote_address)
 @limiter.limit(
-    _limit("LOGIN_RATE_LIMIT_ACCOUNT"),
+    setting("LOGIN_RATE_LIMIT_ADDRESS"),
     methods=["POST"],
-    key_func=_account_key,
-    deduct_when=lambda response: response.status_code != 303,
+    key_func=get_remote_address,
+    error_message=SIGN_IN,
+)
+@limiter.limit(
+    setting("LOGIN_RATE_LIMIT_ACCOUNT"),
+    methods=["POST"],
+    key_func=name_at_address,
+    deduct_when=failed,
+    error_message=SIGN_IN,
 )
 def login() -> ResponseReturnValue:
-    """Sign in; only failed attempts count against the account's limit."""
+    """Sign in. Failures count per (account, address), so nobody elsewhere can refuse the
+    owner; many failures from everywhere only slow the account down."""
     form = LoginForm()
     error = None
     status = 200
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
+        name = form.username.data
+        signin_limits.slow_down_if_attacked(name)
+        user = authenticate(name, form.password.data)
         if user is not None:
             start_session(user)
+            security_event("sign_in", user.id)
             flash("You are signed in.", "success")
             return redirect(_safe_next(url_for("journal.page")), 303)
+        signin_limits.count_failure(name)
+        # The id, never the name: a password is sometimes typed into the name box.
+        security_event("sign_in_failed", account_id(name))
         error = "That name and password do not match an account."
         status = 401
     elif form.is_submitted():
@@ -128,7 +150,9 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """Sign out: every session cookie issued so far stops working."""
+    """Sign out: this session's cookie stops working."""
+    if current_user.is_authenticated:
+        security_event("sign_out", current_user.id)
     end_session()
     flash("You are signed out.", "success")
     return redirect(url_for("pages.home"), 303)
@@ -136,6 +160,7 @@ def logout() -> ResponseReturnValue:
 
 @bp.route("/account/delete", methods=["GET", "POST"])
 @login_required
+@_password_check
 def delete_account() -> ResponseReturnValue:
     """Delete the account, every entry and every recording, once the password is confirmed."""
     form = DeleteAccountForm()
@@ -144,12 +169,40 @@ def delete_account() -> ResponseReturnValue:
     if form.validate_on_submit():
         user = current_user._get_current_object()
         if passwords.verify_password(user, form.password.data):
+            account = user.id
             remove_account(user)
             end_session()
+            security_event("account_deleted", account)
             flash("Your account and your whole journal have been deleted.", "success")
             return redirect(url_for("pages.home"), 303)
+        security_event("password_check_failed", user.id)
         error = "That password is not right. Nothing was deleted."
         status = 401
     elif form.is_submitted():
         status = 400
     return render_template("auth/delete_account.html", form=form, error=error), status
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@_password_check
+def password() -> ResponseReturnValue:
+    """Change the password (the current one first); every other session is signed out."""
+    form = ChangePasswordForm()
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if passwords.verify_password(user, form.current.data):
+            change_password(user, form.password.data)
+            end_other_sessions(user)
+            security_event("password_changed", user.id)
+            flash("Your password is changed. Everywhere else you were signed in is signed out.",
+                  "success")  # fmt: skip
+            return redirect(url_for("journal.page"), 303)
+        security_event("password_check_failed", user.id)
+        error = "Your current password is not right. Nothing was changed."
+        status = 401
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/password.html", form=form, error=error), status

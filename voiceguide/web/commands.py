@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from ..errors import BadRequest, TooLarge
-from ..extensions import limiter
 from ..voice_commands import MAX_COMMAND_BYTES, TOO_LARGE, recognise_command
+from .limits import COMMANDS, per_account
 
 bp = Blueprint("commands", __name__)
 
@@ -15,7 +15,7 @@ ENVELOPE_BYTES = 64 * 1024
 
 
 @bp.post("/api/commands")
-@limiter.limit("60 per minute")
+@per_account("COMMAND_RATE_LIMIT", COMMANDS)
 def recognise() -> Response:
     """Transcribe a short recording without storing it: {"command", "transcript"}."""
     if (request.content_length or 0) > MAX_COMMAND_BYTES + ENVELOPE_BYTES:

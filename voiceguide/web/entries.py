@@ -11,6 +11,7 @@ from ..errors import BadRequest, NotFound
 from ..journal import entries as journal
 from ..models import Entry, isoformat
 from ..program import current_program
+from .limits import ANSWERS, RETRIES, per_account
 
 bp = Blueprint("entries", __name__, url_prefix="/api/entries")
 
@@ -48,6 +49,7 @@ def _owned(entry_id: int) -> Entry:
 
 
 @bp.post("")
+@per_account("UPLOAD_RATE_LIMIT", ANSWERS, scope="answers")
 def create() -> Response:
     """A typed answer (`text`, 201) or a recording (`audio`, 202); a known client_id, 200."""
     user = current_user._get_current_object()
@@ -108,6 +110,7 @@ def delete(entry_id: int) -> tuple[str, int]:
 
 
 @bp.post("/<int:entry_id>/retry")
+@per_account("RETRY_RATE_LIMIT", RETRIES)
 def retry(entry_id: int) -> tuple[Response, int]:
     """Transcribe a failed entry again: 202 with the entry, now pending."""
     entry = _owned(entry_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -24,6 +25,7 @@ STATUS_BY_CODE = {
     "not_allowed": 405,
     "conflict": 409,
     "too_large": 413,
+    "quota_exceeded": 413,
     "unsupported_format": 415,
     "undecodable": 422,
     "too_long": 422,
@@ -93,6 +95,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(e: CSRFError) -> ResponseReturnValue:
         return error_response("csrf_expired")
+
+    @app.errorhandler(RateLimitExceeded)
+    def _limited(e: RateLimitExceeded) -> ResponseReturnValue:
+        # Each limit carries its own sentence (web.limits); the code is always rate_limited.
+        return error_response("rate_limited", e.description if e.limit.error_message else None)
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException) -> ResponseReturnValue:

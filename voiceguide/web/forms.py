@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
@@ -57,6 +58,33 @@ class RegisterForm(FlaskForm):
     def validate_password(self, field: PasswordField) -> None:
         """Refuse passwords that are easy to guess (zxcvbn, no network)."""
         problem = passwords.weakness(field.data or "", self.username.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+class ChangePasswordForm(FlaskForm):
+    """A new password: the current one first, then the new one typed twice."""
+
+    current = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password.")]
+    )
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired("Choose a new password."), _password_length()],
+        description="At least 8 characters; common and easily guessed passwords are refused.",
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[
+            DataRequired("Type the new password again."),
+            EqualTo("password", message="The two passwords are not the same."),
+        ],
+    )
+
+    def validate_password(self, field: PasswordField) -> None:
+        """Refuse passwords that are easy to guess (zxcvbn, no network)."""
+        name = current_user.username if current_user.is_authenticated else None
+        problem = passwords.weakness(field.data or "", name)
         if problem:
             raise ValidationError(problem)
 

@@ -35,6 +35,7 @@ from ..journal.progress import progress
 from ..models import Entry
 from ..program import current_program
 from .forms import ConfirmForm, CorrectionForm, TypedAnswerForm
+from .limits import ANSWERS, EXPORTS, per_account
 
 bp = Blueprint("journal", __name__, url_prefix="/journal")
 
@@ -86,6 +87,7 @@ def page() -> str:
 
 
 @bp.get("/export")
+@per_account("EXPORT_RATE_LIMIT", EXPORTS)
 def export() -> Response:
     """Download the journal: ?format=json, md or zip (the zip holds the recordings too)."""
     kind = request.args.get("format", "json")
@@ -116,6 +118,7 @@ def export() -> Response:
 
 
 @bp.post("/entries")
+@per_account("UPLOAD_RATE_LIMIT", ANSWERS, scope="answers")
 def add_typed() -> ResponseReturnValue:
     """A typed answer from a stage page; back to the question afterwards."""
     form = TypedAnswerForm()

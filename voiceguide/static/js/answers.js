@@ -42,6 +42,11 @@ export function showOutboxProgress(outbox, view, { stage, loginUrl }) {
           'and is sent when you come back to a stage page after signing in.',
         { link: { href: loginUrl, text: 'Sign in' } },
       );
+    } else if (event.detail.code === 'quota_exceeded') {
+      view.showError(
+        `${event.detail.error} Your answer is kept on this device and is sent when you ` +
+          'come back to a stage page.',
+      );
     } else {
       view.showError(
         'Your answer could not be sent because this page has expired. It is kept on this ' +

@@ -69,6 +69,8 @@ export function policyFor(status, code) {
   if (code === 'csrf_expired') return 'renew-token';
   // Signed out (or not allowed just now): kept on this device until the person is back.
   if (status === 401 || status === 403) return 'hold';
+  // The journal is full: kept here until the person makes room, never thrown away.
+  if (code === 'quota_exceeded') return 'hold';
   // Anything else is about the answer itself (empty, too long, undecodable...).
   return 'refuse';
 }
