@@ -76,7 +76,8 @@ def test_sign_out_ends_this_session_only(app):
     laptop.register()
     phone = AuthActions(app.test_client())
     phone.login()
-    laptop.logout()
+    response = laptop.logout()
+    assert response.headers["Clear-Site-Data"] == '"cache"'
     assert laptop.client.get("/api/entries").status_code == 401
     assert phone.client.get("/api/entries").status_code == 200
 

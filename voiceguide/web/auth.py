@@ -155,7 +155,11 @@ def logout() -> ResponseReturnValue:
         security_event("sign_out", current_user.id)
     end_session()
     flash("You are signed out.", "success")
-    return redirect(url_for("pages.home"), 303)
+    response = redirect(url_for("pages.home"), 303)
+    # The browser drops what it cached of the private pages; its storage is cleared, per
+    # person, by the page's script (js/signout.js) so others' waiting answers stay.
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])
