@@ -5,19 +5,34 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 BIN := $(VENV)/bin
 
-.PHONY: run test check lint typecheck js-check js-test pregenerate clean
+.PHONY: run test check lint typecheck js-check js-test audit lock pregenerate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+# Installs come from the hashed locks (`make lock` writes them from the .txt files): every
+# package, dependencies too, pinned to an exact version and to the hashes of its files.
+$(VENV)/.installed: requirements.lock $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+$(VENV)/.installed-dev: requirements-dev.lock $(VENV)/.installed
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
+
+# The one way to make the locks: after changing requirements.txt or requirements-dev.txt.
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet "$$(grep -i '^pip-tools==' requirements-dev.txt)"
+	$(PIP_COMPILE) -o requirements.lock requirements.txt
+	$(PIP_COMPILE) -o requirements-dev.lock requirements-dev.txt
+
+# Known vulnerabilities in the locked packages (pip-audit; needs the vulnerability service:
+# without it the script says so loudly; AUDIT_ARGS=--offline-ok lets that pass).
+audit: $(VENV)/.installed-dev
+	$(BIN)/python scripts/audit_dependencies.py requirements-dev.lock $(AUDIT_ARGS)
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
