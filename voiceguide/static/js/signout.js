@@ -74,9 +74,17 @@ async function leave(form) {
   if (left.length) {
     const status = form.querySelector('[data-signout-status]');
     if (status) status.textContent = 'Sending your waiting answers first…';
+    // An answer that cannot go now (network down, server busy, page expired) will not go in
+    // the next seconds either: ask at once rather than keep the person waiting.
+    let stuck = false;
+    for (const type of ['retrying', 'held']) {
+      outbox.addEventListener(type, () => {
+        stuck = true;
+      });
+    }
     outbox.resendAll();
     const until = Date.now() + SEND_WAIT_MS;
-    while (left.length && Date.now() < until) {
+    while (left.length && !stuck && Date.now() < until) {
       await sleep(300);
       left = await waiting(outbox, key);
     }
