@@ -66,6 +66,12 @@ def expect_complete(page: Page, timeout: float = 60_000) -> None:
     expect(page.locator("#complete-note")).to_contain_text("Stage complete", timeout=timeout)
 
 
+def sign_out(page: Page) -> None:
+    """Press Sign out and wait until it is done: it first sends any answer still waiting."""
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("link", name="Sign in")).to_be_visible(timeout=20_000)
+
+
 def sign_in(page: Page, name: str) -> None:
     """Sign in through the form."""
     page.goto("/auth/login")

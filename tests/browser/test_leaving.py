@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import STAGE, sign_in, sign_up, wait_for_entries
+from tests.browser.support import STAGE, sign_in, sign_out, sign_up, wait_for_entries
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # Puts one typed answer in the outbox (IndexedDB), as if its upload had not got through.
 PUT_WAITING_ANSWER = """async ([user, id, stage]) => {
@@ -53,8 +56,7 @@ def test_sign_out_sends_waiting_answers_or_asks_then_forgets_this_person(open_pa
 
     # Reachable again: the answer is sent first, then the person is signed out and forgotten.
     page.unroute("**/api/entries")
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("link", name="Sign in")).to_be_visible(timeout=20_000)
+    sign_out(page)
     left = page.evaluate("Object.keys(localStorage).filter(k => k.includes('progress'))")
     assert left == ["voiceguide:progress:someone-else:p:x"]
 
@@ -65,8 +67,7 @@ def test_an_answer_sent_at_sign_out_is_in_the_journal(open_page):
     page.goto("/journal")
     key = page.locator("form[data-signout]").get_attribute("data-storage-key")
     page.evaluate(PUT_WAITING_ANSWER, [key, str(uuid.uuid4()), STAGE])
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("link", name="Sign in")).to_be_visible(timeout=20_000)
+    sign_out(page)
     sign_in(page, name)
     found = wait_for_entries(page, 1, done=False)
     assert found[0]["transcript"] == "waiting on this computer"

@@ -16,6 +16,7 @@ from tests.browser.support import (
     entries,
     expect_complete,
     sign_in,
+    sign_out,
     sign_up,
     start_at,
     start_session,
@@ -476,14 +477,12 @@ def test_a_kept_answer_is_only_ever_sent_for_the_person_who_made_it(open_page):
     page.close()
     page = context.new_page()
     page.goto("/")
-    page.get_by_role("button", name="Sign out").click()
-    page.wait_for_load_state()
+    sign_out(page)  # now reachable: Alice's answer goes to her journal before she leaves
     sign_up(page)  # Bob, in the same browser
     page.goto(f"/stages/{STAGE}")
     time.sleep(2)
     assert entries(page) == []
-    page.get_by_role("button", name="Sign out").click()
-    page.wait_for_load_state()
+    sign_out(page)
     sign_in(page, alice)
     page.goto(f"/stages/{STAGE}")
     found = wait_for_entries(page, 1)
