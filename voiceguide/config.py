@@ -42,6 +42,7 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "PROGRAM_FILE": str,
     "WORKERS": _whole,
     "START_WORKER": _flag,
+    "BROKER_URL": str,
 }
 # Every typed setting, whichever layer set it, is normalised once at start by these; code
 # that reads a setting never converts it again. None stays None where a default allows it.
@@ -56,6 +57,7 @@ _TYPES: dict[str, Callable[[Any], Any]] = {
     "TRANSCRIBE_RETRY_DELAY": float,
     "TRANSCRIBE_STALE_SECONDS": float,
     "TRANSCRIBE_SWEEP_SECONDS": float,
+    "CELERY_VISIBILITY_TIMEOUT": float,
 }
 
 
@@ -93,6 +95,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # How often the pool looks for due jobs (a sweep may start a backed-off retry
         # early: the backoff is a courtesy to the service, not a rule).
         "TRANSCRIBE_SWEEP_SECONDS": 60.0,
+        # Scale-out: with a broker URL (redis://...) jobs go to Celery workers, and the
+        # rate-limit counters move to the same Redis unless RATELIMIT_STORAGE_URI is set.
+        "BROKER_URL": None,
+        # Redis hands an unacknowledged job to another worker after this long, so it must
+        # outlast the longest job (a 600 s recording takes ~45 s; queued ETA retries 120 s).
+        "CELERY_VISIBILITY_TIMEOUT": 3600.0,
         "RATELIMIT_HEADERS_ENABLED": True,
         "SQLALCHEMY_ENGINE_OPTIONS": {},
     }
@@ -130,11 +138,25 @@ def finish(app: Flask) -> None:
     Path(cfg["AUDIO_CACHE"]).mkdir(parents=True, exist_ok=True)
     cfg["MAX_CONTENT_LENGTH"] = int(cfg["MAX_UPLOAD_MB"] * 1024 * 1024)
     if not cfg.get("SQLALCHEMY_DATABASE_URI"):
-        cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"] or (
+        cfg["SQLALCHEMY_DATABASE_URI"] = database_uri(cfg["DATABASE_URL"]) or (
             f"sqlite:///{data_dir / 'voiceguide.sqlite'}"
         )
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A server restart or a proxy closes idle connections; test each before use.
+        options = cfg["SQLALCHEMY_ENGINE_OPTIONS"]
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **options}
+    if cfg["BROKER_URL"] and cfg["RATELIMIT_STORAGE_URI"] == "memory://":
+        # Counters in one process's memory let each gunicorn worker grant the full limit.
+        cfg["RATELIMIT_STORAGE_URI"] = cfg["BROKER_URL"]
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _stored_secret_key(data_dir)
+
+
+def database_uri(url: str | None) -> str | None:
+    """A PostgreSQL URL on psycopg 3 (SQLAlchemy's plain `postgresql://` means psycopg2)."""
+    if url and url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
 
 
 def _stored_secret_key(data_dir: Path) -> str:
