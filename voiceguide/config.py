@@ -88,6 +88,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT_ACCOUNT": "5 per minute; 20 per hour",
         "REGISTER_RATE_LIMIT": "10 per hour",
         "RATELIMIT_STORAGE_URI": "memory://",
+        # While a shared store (Redis) is away, count per process rather than fail requests.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Transcription jobs
         "TRANSCRIBE_MAX_ATTEMPTS": 3,  # automatic attempts while the engine is unreachable
         "TRANSCRIBE_RETRY_DELAY": 30.0,  # seconds before the second attempt; doubles after
