@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 BIN := $(VENV)/bin
 
-.PHONY: run test check lint typecheck js-check js-test pregenerate clean
+.PHONY: run cluster test check lint typecheck js-check js-test pregenerate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ node_modules/.installed: package.json package-lock.json
 run: $(VENV)/.installed
 	$(BIN)/flask --app voiceguide db upgrade --directory voiceguide/migrations
 	$(BIN)/flask --app voiceguide serve --host $(HOST) --port $(PORT)
+
+# The scaled-out stack on one machine: PostgreSQL, Redis, gunicorn, two Celery workers.
+cluster: $(VENV)/.installed
+	BIN=$(BIN) HOST=$(HOST) PORT=$(or $(CLUSTER_PORT),8000) scripts/cluster.sh
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
