@@ -215,8 +215,10 @@ def report(results: Results, started: float, lost_count: int, cost: float | None
     minutes = (max(results.finished_at, default=started) - started) / 60
     print(f"answers transcribed: {answers} in {minutes:.1f} min "
           f"({answers / minutes if minutes else 0:.1f} answers/min)")  # fmt: skip
-    for label, values in (("upload", results.uploads), ("upload to transcript",
-                                                        results.to_transcript)):
+    for label, values in (
+        ("upload", results.uploads),
+        ("upload to transcript", results.to_transcript),
+    ):
         print(f"{label}: p50 {percentile(values, 50):.2f} s, p95 {percentile(values, 95):.2f} s, "
               f"max {max(values, default=float('nan')):.2f} s")  # fmt: skip
     print(f"errors: {len(results.errors)}")
@@ -234,8 +236,10 @@ def main() -> int:
     target.add_argument("--url", help="a server that is already running")
     parser.add_argument("--people", type=int, default=20)
     parser.add_argument("--ramp", type=float, default=30.0, help="people arrive within (s)")
-    parser.add_argument("--think", type=float, nargs=2, default=(10.0, 30.0), metavar=("MIN", "MAX"),
-                        help="narration and thinking before each answer (s)")  # fmt: skip
+    parser.add_argument(
+        "--think", type=float, nargs=2, default=(10.0, 30.0), metavar=("MIN", "MAX"),
+        help="narration and thinking before each answer (s)",
+    )  # fmt: skip
     parser.add_argument("--speak", type=float, default=30.0, help="length of each answer (s)")
     parser.add_argument("--patience", type=float, default=300.0, help="wait for a transcript (s)")
     parser.add_argument("--port", type=int, default=8765)
