@@ -109,6 +109,7 @@ def person(n: int, base: str, args, webm: bytes, questions, results: Results) ->
         return
     results.accepted[name] = []
     results.sessions[name] = session
+    followers: list[threading.Thread] = []
     for stage, prompt in questions:
         time.sleep(random.uniform(*args.think) + args.speak)  # listen, think, speak
         started = time.perf_counter()
@@ -131,13 +132,26 @@ def person(n: int, base: str, args, webm: bytes, questions, results: Results) ->
         with results.lock:
             results.uploads.append(uploaded - started)
             results.accepted[name].append(entry_id)
-        status = wait_for_transcript(session, f"{base}/api/entries/{entry_id}", args.patience)
-        if status != "done":
-            results.error(f"{name}: entry {entry_id} ended {status}")
-            continue
-        with results.lock:
-            results.to_transcript.append(time.perf_counter() - started)
-            results.finished_at.append(time.time())
+        # The page moves on to the next narration while the transcript is made, so the
+        # person does too: the offered load does not drop when the server falls behind.
+        follower = threading.Thread(
+            target=follow, args=(session, f"{base}/api/entries/{entry_id}", started, args, results)
+        )
+        follower.start()
+        followers.append(follower)
+    for follower in followers:
+        follower.join()
+
+
+def follow(session, url: str, started: float, args, results: Results) -> None:
+    """Poll one answer until its transcript is there; record the time since its upload began."""
+    status = wait_for_transcript(session, url, args.patience)
+    if status != "done":
+        results.error(f"{url}: ended {status}")
+        return
+    with results.lock:
+        results.to_transcript.append(time.perf_counter() - started)
+        results.finished_at.append(time.time())
 
 
 def wait_for_transcript(session: requests.Session, url: str, patience: float) -> str:
