@@ -16,10 +16,13 @@ import uuid
 from pathlib import Path
 
 import pytest
+import redis
 
 from tests import servers
 from tests.fakes import tone_wav
 from tests.helpers import AuthActions
+from voiceguide.extensions import db
+from voiceguide.models import Entry
 
 ROOT = Path(__file__).resolve().parents[2]
 STALE_SECONDS = 3.0
@@ -165,8 +168,6 @@ def test_worker_killed_mid_job_another_finishes_it_once(cluster, redis_server):
     cluster.worker("survivor")
     (entry,) = cluster.wait_done([entry_id], timeout=60)
     assert (entry["status"], entry["transcript"]) == ("done", "a fake transcript")
-    import redis
-
     broker = redis.Redis.from_url(redis_server.url)
     deadline = time.monotonic() + 30
     while broker.hlen("unacked") and time.monotonic() < deadline:  # the other one acked too
@@ -175,9 +176,6 @@ def test_worker_killed_mid_job_another_finishes_it_once(cluster, redis_server):
     time.sleep(1)
     assert len(cluster.finished()) == 1
     with cluster.app.app_context():
-        from voiceguide.extensions import db
-        from voiceguide.models import Entry
-
         assert db.session.get(Entry, entry_id).attempts == 2
 
 

@@ -19,6 +19,7 @@ from tests.helpers import AuthActions
 from voiceguide.extensions import db
 from voiceguide.jobs import transcription
 from voiceguide.models import Entry
+from voiceguide.speech import registry
 
 THREADS = 8
 
@@ -88,8 +89,6 @@ def test_concurrent_claims_transcribe_once(pg_app):
         thread.start()
     for thread in threads:
         thread.join()
-    from voiceguide.speech import registry
-
     assert registry.stt(pg_app).calls == 1
     with pg_app.app_context():
         entry = db.session.get(Entry, entry_id)
