@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 BIN := $(VENV)/bin
 
-.PHONY: run test check lint typecheck js-check js-test audit lock pregenerate clean
+.PHONY: run cluster test check lint typecheck js-check js-test audit lock pregenerate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ $(VENV)/.installed-dev: requirements-dev.lock $(VENV)/.installed
 PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links
 lock: $(BIN)/python
-	$(BIN)/pip install --quiet "$$(grep -i '^pip-tools==' requirements-dev.txt)"
+	$(BIN)/pip install --quiet "$$(grep -io '^pip-tools==[^ #]*' requirements-dev.txt)"
 	$(PIP_COMPILE) -o requirements.lock requirements.txt
 	$(PIP_COMPILE) -o requirements-dev.lock requirements-dev.txt
 
@@ -41,6 +41,10 @@ node_modules/.installed: package.json package-lock.json
 run: $(VENV)/.installed
 	$(BIN)/flask --app voiceguide db upgrade --directory voiceguide/migrations
 	$(BIN)/flask --app voiceguide serve --host $(HOST) --port $(PORT)
+
+# The scaled-out stack on one machine: PostgreSQL, Redis, gunicorn, two Celery workers.
+cluster: $(VENV)/.installed
+	BIN=$(BIN) HOST=$(HOST) PORT=$(or $(CLUSTER_PORT),8000) scripts/cluster.sh
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -5,13 +5,45 @@ from __future__ import annotations
 import pytest
 from flask_migrate import upgrade
 
+from tests import servers
 from tests.helpers import AuthActions
 from voiceguide import create_app
-from voiceguide.extensions import limiter
+from voiceguide.extensions import db, limiter
 from voiceguide.speech import registry
 
 # Session-wide Piper voice, Whisper model and generated audio for the slow speech tests.
 pytest_plugins = ["tests.speech_fixtures"]
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="where make_app keeps its rows: a SQLite file, or a fresh PostgreSQL database "
+        f"per test on ${servers.POSTGRES_ENV}",
+    )
+
+
+def pytest_report_header(config):
+    return f"database: {config.getoption('--database')}"
+
+
+@pytest.fixture
+def database_url(request):
+    """None for SQLite (the default); with --database=postgres, a fresh PostgreSQL database."""
+    if request.config.getoption("--database") != "postgres":
+        yield None
+        return
+    with servers.fresh_database(servers.postgres_url()) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh PostgreSQL database for the tests that are about PostgreSQL itself."""
+    with servers.fresh_database(servers.postgres_url()) as url:
+        yield url
 
 
 @pytest.fixture
@@ -22,7 +54,7 @@ def fake_engines(monkeypatch):
 
 
 @pytest.fixture
-def make_app(tmp_path, fake_engines):
+def make_app(tmp_path, fake_engines, database_url):
     """Build an app with a fresh, migrated data directory; keyword arguments override config.
 
     `migrate=False` leaves the database empty (for tests of the migrations themselves).
@@ -36,6 +68,7 @@ def make_app(tmp_path, fake_engines):
             "TTS_ENGINE": "fake",
             "STT_ENGINE": "fake",
             "SECRET_KEY": "test-secret",
+            "DATABASE_URL": database_url,
             "START_WORKER": False,
             # CSRF on, as in production (Flask-WTF turns it off under TESTING otherwise).
             "WTF_CSRF_ENABLED": True,
@@ -48,9 +81,14 @@ def make_app(tmp_path, fake_engines):
         if migrate:  # the real migrations build the schema, as `make run` does
             with app.app_context():
                 upgrade()
+        apps.append(app)
         return app
 
-    return make
+    apps: list = []
+    yield make
+    for app in apps:  # close pooled connections, so that the database can be dropped
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

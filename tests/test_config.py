@@ -79,3 +79,36 @@ def test_settings_are_typed_once_whichever_layer_set_them(make_app):
 def test_a_bad_setting_from_any_layer_is_a_clear_error(make_app, key, value):
     with pytest.raises(RuntimeError, match=key):
         make_app(**{key: value})
+
+
+def test_embedded_default_has_the_thread_pool_and_local_counters(make_app):
+    from voiceguide.jobs import queue
+    from voiceguide.jobs.pool import ThreadPool
+
+    app = make_app(START_WORKER=True)
+    assert isinstance(queue.current_queue(app), ThreadPool)
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+
+
+def test_broker_url_chooses_celery_and_shares_the_rate_limit_counters(monkeypatch, tmp_path):
+    from voiceguide.jobs import queue
+    from voiceguide.jobs.celery_backend import CeleryQueue
+
+    monkeypatch.setenv("VOICEGUIDE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("VOICEGUIDE_BROKER_URL", "redis://cache.internal:6379/0")
+    monkeypatch.setenv("VOICEGUIDE_DATABASE_URL", "postgresql://vg:pw@db.internal/voiceguide")
+    app = create_app()  # nothing connects yet: both servers are only named
+    assert isinstance(queue.current_queue(app), CeleryQueue)
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://cache.internal:6379/0"
+    # psycopg 3, not SQLAlchemy's default psycopg2 driver for a plain postgresql:// URL
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == (
+        "postgresql+psycopg://vg:pw@db.internal/voiceguide"
+    )
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+
+
+def test_an_explicit_rate_limit_store_is_kept(tmp_path, fake_engines):
+    app = create_app({"DATA_DIR": str(tmp_path), "BROKER_URL": "redis://q:6379/0",
+                      "RATELIMIT_STORAGE_URI": "redis://other:6379/1"})  # fmt: skip
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://other:6379/1"

@@ -47,6 +47,7 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "SESSION_IDLE_MINUTES": float,
     "SESSION_LIFETIME_HOURS": float,
     "STORAGE_QUOTA_MB": float,
+    "BROKER_URL": str,
 }
 # Every typed setting, whichever layer set it, is normalised once at start by these; code
 # that reads a setting never converts it again. None stays None where a default allows it.
@@ -68,6 +69,7 @@ _TYPES: dict[str, Callable[[Any], Any]] = {
     "STORAGE_QUOTA_MB": float,
     "LOGIN_SLOWDOWN_AFTER": _whole,
     "LOGIN_SLOWDOWN_SECONDS": float,
+    "CELERY_VISIBILITY_TIMEOUT": float,
 }
 
 
@@ -118,6 +120,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PASSWORD_CHECK_RATE_LIMIT": "5 per minute; 20 per hour",
         "STORAGE_QUOTA_MB": 2048,  # recordings kept per account
         "RATELIMIT_STORAGE_URI": "memory://",
+        # While a shared store (Redis) is away, count per process rather than fail requests.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Transcription jobs
         "TRANSCRIBE_MAX_ATTEMPTS": 3,  # automatic attempts while the engine is unreachable
         "TRANSCRIBE_RETRY_DELAY": 30.0,  # seconds before the second attempt; doubles after
@@ -125,6 +129,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # How often the pool looks for due jobs (a sweep may start a backed-off retry
         # early: the backoff is a courtesy to the service, not a rule).
         "TRANSCRIBE_SWEEP_SECONDS": 60.0,
+        # Scale-out: with a broker URL (redis://...) jobs go to Celery workers, and the
+        # rate-limit counters move to the same Redis unless RATELIMIT_STORAGE_URI is set.
+        "BROKER_URL": None,
+        # Redis hands an unacknowledged job to another worker after this long, so it must
+        # outlast the longest job (a 600 s recording takes ~45 s; queued ETA retries 120 s).
+        "CELERY_VISIBILITY_TIMEOUT": 3600.0,
         "RATELIMIT_HEADERS_ENABLED": True,
         # Errors and echo never show the values (transcripts, search words) in logs.
         "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
@@ -163,11 +173,18 @@ def finish(app: Flask) -> None:
     Path(cfg["AUDIO_CACHE"]).mkdir(parents=True, exist_ok=True)
     cfg["MAX_CONTENT_LENGTH"] = int(cfg["MAX_UPLOAD_MB"] * 1024 * 1024)
     if not cfg.get("SQLALCHEMY_DATABASE_URI") and cfg["DATABASE_URL"]:
-        cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
+        cfg["SQLALCHEMY_DATABASE_URI"] = database_uri(cfg["DATABASE_URL"])
     elif not cfg.get("SQLALCHEMY_DATABASE_URI"):
         database = data_dir / "voiceguide.sqlite"
         private_file(database)  # SQLite gives its -wal and -shm files the same mode
         cfg["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A server restart or a proxy closes idle connections; test each before use.
+        options = cfg["SQLALCHEMY_ENGINE_OPTIONS"]
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **options}
+    if cfg["BROKER_URL"] and cfg["RATELIMIT_STORAGE_URI"] == "memory://":
+        # Counters in one process's memory let each gunicorn worker grant the full limit.
+        cfg["RATELIMIT_STORAGE_URI"] = cfg["BROKER_URL"]
     if not cfg.get("SECRET_KEY"):
         key_file = Path(cfg["SECRET_KEY_FILE"] or data_dir / "secret_key")
         cfg["SECRET_KEY"] = _stored_secret_key(key_file)
@@ -183,6 +200,13 @@ def private_file(path: Path) -> None:
     """Make the file if missing and keep it to this user alone (0600), whatever the umask."""
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     path.chmod(0o600)
+
+
+def database_uri(url: str | None) -> str | None:
+    """A PostgreSQL URL on psycopg 3 (SQLAlchemy's plain `postgresql://` means psycopg2)."""
+    if url and url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
 
 
 def _stored_secret_key(path: Path) -> str:

@@ -44,9 +44,12 @@ def utcnow() -> datetime:
 
 
 class UtcDateTime(TypeDecorator):
-    """A moment, always handed back time-zone aware in UTC (SQLite keeps no zone)."""
+    """A moment, always handed back time-zone aware in UTC.
 
-    impl = DateTime
+    PostgreSQL keeps it as `timestamptz`; SQLite has no zone, so it gets naive UTC.
+    """
+
+    impl = DateTime(timezone=True)
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
@@ -54,7 +57,8 @@ class UtcDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("UtcDateTime needs an aware datetime")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

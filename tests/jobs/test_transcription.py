@@ -340,7 +340,8 @@ else:
 
 def start_stuck_worker(app, entry_id: int, mode: str) -> subprocess.Popen:
     """A separate process that claims the entry and hangs in the engine; returns once it has."""
-    config = {key: app.config[key] for key in ("DATA_DIR", "AUDIO_CACHE", "SECRET_KEY")}
+    keys = ("DATA_DIR", "AUDIO_CACHE", "SECRET_KEY", "DATABASE_URL")
+    config = {key: app.config[key] for key in keys}
     config.update(TESTING=True, STT_ENGINE="whisper")
     process = subprocess.Popen(
         [sys.executable, "-c", STUCK_WORKER, json.dumps(config), str(entry_id), mode],

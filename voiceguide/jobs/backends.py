@@ -1,4 +1,4 @@
-"""Choosing, starting and stopping the queue's backend (today: the in-process thread pool)."""
+"""Choosing, starting and stopping the queue's backend: the in-process pool, or Celery."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from flask import Flask
 from ..journal.recordings import store
 from ..speech.recognition import cores
 from . import queue
+from .celery_backend import CeleryQueue, make_celery
 from .pool import ThreadPool
 from .transcription import due_entry_ids, release_claims, transcribe_entry
 
@@ -15,8 +16,12 @@ def init_app(app: Flask) -> None:
     """Set up the pool; it starts on the first request or job, never for CLI tasks.
 
     Starting lazily keeps `flask db upgrade` and other commands free of threads, and
-    under a forking server it starts in the process that serves, after the fork.
+    under a forking server it starts in the process that serves, after the fork. With a
+    broker URL the jobs go to Celery workers instead, and nothing starts here.
     """
+    if app.config["BROKER_URL"]:
+        app.extensions[queue.EXTENSION_KEY] = CeleryQueue(app, make_celery(app))
+        return
     if not app.config["START_WORKER"]:
         return
     app.extensions[queue.EXTENSION_KEY] = ThreadPool(

@@ -34,21 +34,32 @@ def _fill_storage_keys():
         )
 
 
+def _sqlite():
+    return op.get_bind().dialect.name == 'sqlite'
+
+
+def _rebuild():
+    # Only SQLite needs the copy-and-swap rebuild (it is how AUTOINCREMENT is set); on
+    # PostgreSQL a rebuild would drop the primary key that entries' foreign key needs.
+    return 'always' if _sqlite() else 'auto'
+
+
 def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('storage_key', sa.String(length=32), nullable=True))
     _fill_storage_keys()
     # recreate="always" rebuilds the SQLite table, which is how AUTOINCREMENT is added.
     with op.batch_alter_table(
-        'users', schema=None, recreate='always', table_kwargs={'sqlite_autoincrement': True}
+        'users', schema=None, recreate=_rebuild(), table_kwargs={'sqlite_autoincrement': True}
     ) as batch_op:
         batch_op.alter_column('storage_key', existing_type=sa.String(length=32), nullable=False)
         batch_op.create_unique_constraint(batch_op.f('uq_users_storage_key'), ['storage_key'])
         batch_op.drop_column('session_version')
-    with op.batch_alter_table(
-        'entries', schema=None, recreate='always', table_kwargs={'sqlite_autoincrement': True}
-    ):
-        pass
+    if _sqlite():
+        with op.batch_alter_table(
+            'entries', schema=None, recreate='always', table_kwargs={'sqlite_autoincrement': True}
+        ):
+            pass
 
     op.create_table('sessions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -70,12 +81,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_sessions_user_id'))
     op.drop_table('sessions')
 
+    if _sqlite():
+        with op.batch_alter_table(
+            'entries', schema=None, recreate='always', table_kwargs={'sqlite_autoincrement': False}
+        ):
+            pass
     with op.batch_alter_table(
-        'entries', schema=None, recreate='always', table_kwargs={'sqlite_autoincrement': False}
-    ):
-        pass
-    with op.batch_alter_table(
-        'users', schema=None, recreate='always', table_kwargs={'sqlite_autoincrement': False}
+        'users', schema=None, recreate=_rebuild(), table_kwargs={'sqlite_autoincrement': False}
     ) as batch_op:
         batch_op.add_column(
             sa.Column('session_version', sa.Integer(), nullable=False, server_default='1')
