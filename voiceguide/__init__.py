@@ -30,7 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     config.finish(app)
 
-    from . import cli, extensions, narration, program, web
+    from . import cli, extensions, narration, program, uploads, web
     from .accounts import sessions
     from .jobs import backends
     from .journal import recordings
@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     program.init_app(app)
     extensions.init_app(app)
     sessions.init_app(app)
+    uploads.init_app(app)
     recordings.init_app(app)
     narration.init_app(app)
     web.init_app(app)

@@ -42,6 +42,9 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "PROGRAM_FILE": str,
     "WORKERS": _whole,
     "START_WORKER": _flag,
+    "DECODE_TIMEOUT_SECONDS": float,
+    "MAX_CONCURRENT_DECODES": _whole,
+    "SHUTDOWN_GRACE_SECONDS": float,
 }
 # Every typed setting, whichever layer set it, is normalised once at start by these; code
 # that reads a setting never converts it again. None stays None where a default allows it.
@@ -56,6 +59,9 @@ _TYPES: dict[str, Callable[[Any], Any]] = {
     "TRANSCRIBE_RETRY_DELAY": float,
     "TRANSCRIBE_STALE_SECONDS": float,
     "TRANSCRIBE_SWEEP_SECONDS": float,
+    "DECODE_TIMEOUT_SECONDS": float,
+    "MAX_CONCURRENT_DECODES": _whole,
+    "SHUTDOWN_GRACE_SECONDS": float,
 }
 
 
@@ -93,6 +99,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # How often the pool looks for due jobs (a sweep may start a backed-off retry
         # early: the backoff is a courtesy to the service, not a rule).
         "TRANSCRIBE_SWEEP_SECONDS": 60.0,
+        # Decoding uploads: a hard limit per decode, and how many may run at once (beyond
+        # it an upload is answered 503 "busy" with Retry-After; the browser sends it again).
+        "DECODE_TIMEOUT_SECONDS": 30.0,
+        "MAX_CONCURRENT_DECODES": None,  # None means two per core
+        # `flask serve` on SIGTERM: how long in-flight requests may take to finish.
+        "SHUTDOWN_GRACE_SECONDS": 20.0,
         "RATELIMIT_HEADERS_ENABLED": True,
         "SQLALCHEMY_ENGINE_OPTIONS": {},
     }

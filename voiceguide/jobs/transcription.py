@@ -47,7 +47,12 @@ def transcribe_entry(entry_id: int) -> None:
         path = recordings.store().path(entry.recording_path or "")
         if path is None:
             raise AudioDecodeError("The recording's file name is not valid.")
-        pcm = decode_file(str(path), max_seconds=current_app.config["MAX_RECORDING_SECONDS"])
+        config = current_app.config
+        pcm = decode_file(
+            str(path),
+            max_seconds=config["MAX_RECORDING_SECONDS"],
+            timeout=config["DECODE_TIMEOUT_SECONDS"],
+        )
         transcript = registry.stt().transcribe(pcm)
     except NoSpeechError as e:
         _finish(entry_id, token, status=EntryStatus.FAILED, error=str(e))

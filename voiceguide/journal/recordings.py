@@ -19,7 +19,7 @@ from typing import IO
 from flask import current_app
 from werkzeug.security import safe_join
 
-from ..uploads import PARTIAL_PREFIX, PARTIAL_SUFFIX, receive_audio
+from ..uploads import PARTIAL_PREFIX, PARTIAL_SUFFIX, DecodeLimits, decode_limits, receive_audio
 
 EXTENSION_KEY = "voiceguide.recordings"
 
@@ -37,8 +37,9 @@ class StoredRecording:
 class RecordingStore:
     """Recordings under one root directory."""
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, limits: DecodeLimits | None = None) -> None:
         self.root = Path(root)
+        self.limits = limits or DecodeLimits()
 
     def receive(
         self, owner_id: int, stream: IO[bytes], *, max_bytes: int, max_seconds: float
@@ -46,7 +47,9 @@ class RecordingStore:
         """Receive, verify and durably store an upload; UploadError leaves nothing behind."""
         folder = self.root / str(owner_id)
         folder.mkdir(parents=True, exist_ok=True)
-        received = receive_audio(stream, folder, max_bytes=max_bytes, max_seconds=max_seconds)
+        received = receive_audio(
+            stream, folder, max_bytes=max_bytes, max_seconds=max_seconds, limits=self.limits
+        )
         final = folder / f"{uuid.uuid4().hex}{received.extension}"
         try:
             os.replace(received.path, final)
@@ -102,8 +105,8 @@ def store() -> RecordingStore:
 
 
 def init_app(app) -> None:
-    """Attach the store over RECORDINGS_DIR."""
-    app.extensions[EXTENSION_KEY] = RecordingStore(app.config["RECORDINGS_DIR"])
+    """Attach the store over RECORDINGS_DIR (after `uploads.init_app`: it shares the limits)."""
+    app.extensions[EXTENSION_KEY] = RecordingStore(app.config["RECORDINGS_DIR"], decode_limits(app))
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -5,12 +5,27 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import api, auth, commands, entries, errors, journal, narration, pages, preferences
+from . import (
+    api,
+    auth,
+    commands,
+    entries,
+    errors,
+    journal,
+    json_limits,
+    narration,
+    pages,
+    preferences,
+    urls,
+)
 
 
 def init_app(app: Flask) -> None:
     """Install the error handlers, the API's sign-in check and every blueprint."""
     errors.register(app)
+    json_limits.init_app(app)
+    # Before the blueprints, whose rules use it.
+    app.url_map.converters["id"] = urls.RowIdConverter
     auth.init_app(app)
     for module in (pages, api, narration, commands, preferences, auth, entries, journal):
         app.register_blueprint(module.bp)
