@@ -13,6 +13,7 @@ import math
 import struct
 import uuid
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from hypothesis import strategies as st
 
@@ -74,7 +75,7 @@ NASTY_TEXT = st.one_of(
 FIELD_NAMES = st.sampled_from(["audio", "text", "stage", "prompt", "client_id", "x", "", "au\0dio"])
 ID_TEXT = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
-    st.sampled_from(["0", "00001", "1e3", "0x10", "１２", "9" * 40, "-1", "%00", "1/../2"]),
+    st.sampled_from(["0", "00001", "1e3", "0x10", "\uff11\uff12", "9" * 40, "-1", "%00", "1/../2"]),
 )
 
 
@@ -88,6 +89,9 @@ def _part(name: str, value: bytes, filename: str | None, content_type: str | Non
     return f"--{BOUNDARY}\r\n{head}\r\n".encode("utf-8", "surrogateescape") + value + b"\r\n"
 
 
+PART_TYPES = st.sampled_from([None, "audio/webm", "text/plain; charset=latin-1", ""])
+
+
 @st.composite
 def multipart_upload(draw: st.DrawFn) -> Request:
     """POST /api/entries with fields in any number, order, kind and shape."""
@@ -99,9 +103,12 @@ def multipart_upload(draw: st.DrawFn) -> Request:
     for _ in range(draw(st.integers(0, 4))):
         name = draw(FIELD_NAMES)
         as_file = draw(st.booleans())
-        value = draw(AUDIO_BODIES) if name == "audio" else draw(NASTY_TEXT).encode("utf-8", "replace")
-        filename = draw(st.sampled_from(["answer.webm", "", "a\"b.wav", "../../x", "é.ogg"]))
-        content_type = draw(st.sampled_from([None, "audio/webm", "text/plain; charset=latin-1", ""]))
+        if name == "audio":
+            value = draw(AUDIO_BODIES)
+        else:
+            value = draw(NASTY_TEXT).encode("utf-8", "replace")
+        filename = draw(st.sampled_from(["answer.webm", "", 'a"b.wav', "../../x", "é.ogg"]))
+        content_type = draw(PART_TYPES)
         parts.append(_part(name, value, filename if as_file else None, content_type))
     body = b"".join(draw(st.permutations(parts))) + f"--{BOUNDARY}--\r\n".encode()
     cut = draw(st.sampled_from([None, None, None, len(body) // 2, len(body) - 4, 10]))
@@ -141,7 +148,8 @@ def json_body(draw: st.DrawFn) -> bytes:
         return ('{"transcript": ' + "[" * depth + "]" * depth + "}").encode()
     if kind == "surrogate":
         escape = draw(st.sampled_from(["\\ud800", "\\udfff", "\\ud83d", "\\u0000", "\\uffff"]))
-        return ('{"transcript": "a' + escape + 'b", "session": {"rate": "' + escape + '"}}').encode()
+        body = '{"transcript": "a' + escape + 'b", "session": {"rate": "' + escape + '"}}'
+        return body.encode()
     if kind == "raw":
         return draw(st.binary(max_size=200))
     value = draw(_json_values())
@@ -172,8 +180,7 @@ def read_request(draw: st.DrawFn) -> Request:
     if kind == "list":
         q = draw(st.text(max_size=30) | st.just("word " * 2_000) | st.just("%_\\" * 100))
         stage = draw(st.text(max_size=10))
-        query = "&".join(f"{k}={v.encode('utf-8', 'replace').hex()}" for k, v in [("q", q)])
-        return Request("GET", f"/api/entries?{query}&stage={stage.encode('utf-8', 'replace').hex()}")
+        return Request("GET", f"/api/entries?q={quote(q, safe='')}&stage={quote(stage, safe='')}")
     if kind == "one":
         return Request("GET", f"/api/entries/{target}")
     if kind == "audio":

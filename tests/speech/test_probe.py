@@ -60,7 +60,7 @@ def test_decoding_names_the_container_and_reads_local_files_only(tmp_path, monke
     (command,) = commands
     before_input = command[: command.index("-i")]
     assert before_input[-2:] == ["-f", "wav"]
-    assert ["-protocol_whitelist", "file"] == before_input[-4:-2]
+    assert before_input[-4:-2] == ["-protocol_whitelist", "file"]
 
 
 def test_decoding_refuses_a_file_of_no_known_format(tmp_path):
