@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ..journal.recordings import store
+from ..journal.recovery import remove_leftovers
 from ..speech.recognition import cores
 from . import queue
 from .pool import ThreadPool
@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
         find_due=due_entry_ids,
         size=app.config["WORKERS"] or cores(),
         sweep_every=app.config["TRANSCRIBE_SWEEP_SECONDS"],
-        on_start=lambda: store().sweep_partial_uploads(),
+        on_start=remove_leftovers,
         on_abandon=release_claims,
     )
 

@@ -138,22 +138,25 @@ def create_spoken_entry(
         return existing, False
     config = current_app.config
     store = recordings.store()
-    stored = store.receive(
-        user.id,
-        audio,
-        max_bytes=config["MAX_CONTENT_LENGTH"],
-        max_seconds=config["MAX_RECORDING_SECONDS"],
-    )
-    entry = _new_entry(
-        user, stage, part, client_id, EntryKind.SPOKEN, status=EntryStatus.PENDING,
-        recording_path=stored.name, recording_mimetype=stored.mimetype,
-        duration_s=stored.seconds, attempts=0,
-    )  # fmt: skip
-    try:
-        entry, created = _commit_new(user, entry, client_id)
-    except BaseException:
-        store.delete(stored.name)
-        raise
+    # The store's shared lock, from the first byte on disk to the commit: start-up
+    # recovery never removes this file as "without a row" (journal/recovery.py).
+    with store.writing():
+        stored = store.receive(
+            user.id,
+            audio,
+            max_bytes=config["MAX_CONTENT_LENGTH"],
+            max_seconds=config["MAX_RECORDING_SECONDS"],
+        )
+        entry = _new_entry(
+            user, stage, part, client_id, EntryKind.SPOKEN, status=EntryStatus.PENDING,
+            recording_path=stored.name, recording_mimetype=stored.mimetype,
+            duration_s=stored.seconds, attempts=0,
+        )  # fmt: skip
+        try:
+            entry, created = _commit_new(user, entry, client_id)
+        except BaseException:
+            store.delete(stored.name)
+            raise
     if not created:  # the same client id won a race: keep theirs, drop this file
         store.delete(stored.name)
         return entry, False

@@ -3,15 +3,21 @@
 A plain store: it receives and verifies a file, finds it, deletes it, deletes a
 person's folder and sweeps leftovers. It never builds database rows nor queues
 jobs; the journal's operations do that around it.
+
+Between a file's first byte on disk and its row's commit, the writer holds a shared
+lock on the store (`writing`); whoever removes files without a row takes it exclusively
+(`exclusive`), so that no process ever deletes a file whose row is being committed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -22,6 +28,7 @@ from werkzeug.security import safe_join
 from ..uploads import PARTIAL_PREFIX, PARTIAL_SUFFIX, DecodeLimits, decode_limits, receive_audio
 
 EXTENSION_KEY = "voiceguide.recordings"
+LOCK_FILE = ".store.lock"
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,52 @@ class RecordingStore:
         """Remove a person's whole folder; OSError when something could not be removed."""
         with contextlib.suppress(FileNotFoundError):
             shutil.rmtree(self.root / str(owner_id))
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the store's shared lock: from a file's first byte until its row is committed."""
+        fd = self._lock_fd()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while a recovery holds it
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock; so does the kernel when a process dies
+
+    @contextlib.contextmanager
+    def exclusive(self, wait_s: float = 0.0) -> Iterator[bool]:
+        """Try for the store's exclusive lock for up to `wait_s`; yield whether it is held.
+
+        Held, no upload in any process sharing this directory is between writing its
+        file and committing its row: a file without a row now will never get one.
+        """
+        fd = self._lock_fd()
+        deadline = time.monotonic() + wait_s
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    held = True
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        held = False
+                        break
+                    time.sleep(0.05)
+            yield held
+        finally:
+            os.close(fd)
+
+    def _lock_fd(self) -> int:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def names(self) -> list[str]:
+        """Every stored recording, as '<owner id>/<file>' (temporary files excluded)."""
+        return sorted(
+            f"{path.parent.name}/{path.name}"
+            for path in self.root.glob("*/*")
+            if path.is_file() and not path.name.startswith(".")
+        )
 
     def sweep_partial_uploads(self, max_age_s: float = 3600) -> int:
         """Remove temporary files left by uploads cut off mid-way (a crash); return how many."""
