@@ -291,11 +291,11 @@ def test_serve_resumes_pending_entries_before_any_request(make_app, worker_app, 
     ids = [add_spoken(before), add_spoken(before)]
     after = worker_app()
     served = []
-    monkeypatch.setattr(cli, "run_simple", lambda *args, **kw: served.append((args, kw)))
+    monkeypatch.setattr(cli.serving, "serve", lambda *args: served.append(args))
     result = after.test_cli_runner().invoke(args=["serve", "--port", "5099"])
     assert result.exit_code == 0, result.output
     assert "engines ready" in result.output
-    assert served == [(("127.0.0.1", 5099, after), {"threaded": True})]
+    assert served == [(after, "127.0.0.1", 5099)]
     assert after.extensions[queue.EXTENSION_KEY].wait_idle(10)  # no request was made
     assert [get(after, i).status for i in ids] == ["done", "done"]
 

@@ -46,3 +46,10 @@ def stop(app: Flask, timeout: float = 10.0) -> None:
     backend = app.extensions.pop(queue.EXTENSION_KEY, None)
     if backend is not None:
         backend.stop(timeout)
+
+
+def hand_back(app: Flask) -> None:
+    """Stop taking jobs and hand the running ones back at once (the process is exiting)."""
+    backend = app.extensions.pop(queue.EXTENSION_KEY, None)
+    if backend is not None:
+        backend.abandon()
