@@ -71,8 +71,9 @@ class Server:
         return [sys.executable, "-m", "flask", "--app", "voiceguide", *args]
 
     def migrate(self) -> None:
-        subprocess.run(self.flask("db", "upgrade"), env=self.env(), cwd=ROOT, check=True,
-                       capture_output=True)  # fmt: skip
+        subprocess.run(
+            self.flask("db", "upgrade"), env=self.env(), cwd=ROOT, check=True, capture_output=True
+        )
 
     def start(self, timeout: float = 120) -> float:
         """Start and wait until /healthz answers; return the moment it was started."""
@@ -125,9 +126,11 @@ class Client:
     def send(self, request: Request, timeout: float = 60) -> tuple[int, bytes]:
         headers = {**request.headers, "X-CSRFToken": self.token}
         raw = urllib.request.Request(
-            self.server.url(request.path), data=request.body or None, headers=headers,
+            self.server.url(request.path),
+            data=request.body or None,
+            headers=headers,
             method=request.method,
-        )  # fmt: skip
+        )
         try:
             with self.opener.open(raw, timeout=timeout) as response:
                 return response.status, response.read()
@@ -136,16 +139,24 @@ class Client:
 
     def upload(self, audio: bytes, client_id: str) -> int:
         """POST one spoken answer; the status, or 0 when the connection failed."""
-        parts = [("stage", STAGE.encode(), None), ("prompt", PROMPT.encode(), None),
-                 ("client_id", client_id.encode(), None), ("audio", audio, "answer.webm")]  # fmt: skip
+        parts = [
+            ("stage", STAGE.encode(), None),
+            ("prompt", PROMPT.encode(), None),
+            ("client_id", client_id.encode(), None),
+            ("audio", audio, "answer.webm"),
+        ]
         body = b""
         for name, value, filename in parts:
             extra = f'; filename="{filename}"' if filename else ""
-            body += f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"{extra}\r\n\r\n'.encode()
-            body += value + b"\r\n"
+            head = f'Content-Disposition: form-data; name="{name}"{extra}'
+            body += f"--{BOUNDARY}\r\n{head}\r\n\r\n".encode() + value + b"\r\n"
         body += f"--{BOUNDARY}--\r\n".encode()
-        request = Request("POST", "/api/entries", body,
-                          {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})  # fmt: skip
+        request = Request(
+            "POST",
+            "/api/entries",
+            body,
+            {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+        )
         try:
             return self.send(request)[0]
         except OSError:
@@ -196,8 +207,9 @@ def speech_clip(workdir: Path) -> bytes:
     from scripts.speech_samples import encode, speak
     from voiceguide.speech import piper_tts
 
-    wav = speak(piper_tts.build({}), "I would like to listen more and speak less.",
-                workdir / "clip.wav")  # fmt: skip
+    wav = speak(
+        piper_tts.build({}), "I would like to listen more and speak less.", workdir / "clip.wav"
+    )
     return encode(wav, "webm", workdir).read_bytes()
 
 
@@ -211,8 +223,15 @@ class Round:
     recovery_s: float
 
 
-def kill_round(server: Server, client: Client, clip: bytes, sig: int, acked: set[str],
-               uploads: int = 4, rng: random.Random | None = None) -> Round:  # fmt: skip
+def kill_round(
+    server: Server,
+    client: Client,
+    clip: bytes,
+    sig: int,
+    acked: set[str],
+    uploads: int = 4,
+    rng: random.Random | None = None,
+) -> Round:
     """Start, upload concurrently, send `sig` mid-way, restart, wait until all settle."""
     rng = rng or random.Random()
     server.start()
@@ -248,8 +267,13 @@ def fuzz_live(server: Server, client: Client, cases: int, seed: int = 0) -> tupl
     tried, errors = [0], [0]
     entry_id = 1
 
-    @settings(max_examples=cases, deadline=None, database=None, derandomize=seed == 0,
-              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @settings(
+        max_examples=cases,
+        deadline=None,
+        database=None,
+        derandomize=seed == 0,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(any_request(entry_id))
     def one(request: Request) -> None:
         tried[0] += 1
@@ -294,15 +318,27 @@ def main() -> None:
     result = check(data_dir, acked)
     kills = [r.recovery_s for r in rounds if r.signal == "SIGKILL"]
     bad_exits = [r for r in rounds if r.signal == "SIGTERM" and r.exit_status != 0]
-    print(f"kill rounds: {len(rounds)}, answers acknowledged: {len(acked)}, "
-          f"lost: {len(result.lost)}, not done: {len(result.not_done)}, "
-          f"orphan files: {len(result.orphans)}, partial files: {len(result.partial)}")  # fmt: skip
+    print(
+        f"kill rounds: {len(rounds)}, answers acknowledged: {len(acked)}, "
+        f"lost: {len(result.lost)}, not done: {len(result.not_done)}, "
+        f"orphan files: {len(result.orphans)}, partial files: {len(result.partial)}"
+    )
     print(f"SIGTERM exits not 0: {len(bad_exits)} of {len(rounds) - len(kills)}")
     if kills:
-        print(f"recovery after SIGKILL: median {statistics.median(kills):.1f} s "
-              f"(runs: {', '.join(f'{k:.1f}' for k in kills)}; from restart until all settled)")  # fmt: skip
-    print(json.dumps({"fuzz_cases": tried, "server_errors": errors, "rounds": len(rounds),
-                      "lost": len(result.lost)}))  # fmt: skip
+        print(
+            f"recovery after SIGKILL: median {statistics.median(kills):.1f} s "
+            f"(runs: {', '.join(f'{k:.1f}' for k in kills)}; restart until all settled)"
+        )
+    print(
+        json.dumps(
+            {
+                "fuzz_cases": tried,
+                "server_errors": errors,
+                "rounds": len(rounds),
+                "lost": len(result.lost),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
