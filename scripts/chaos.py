@@ -220,10 +220,10 @@ class Round:
     signal: str
     exit_status: int
     acked: int
-    recovery_s: float
+    recovery_s: float | None = None
 
 
-def kill_round(
+def interrupted(
     server: Server,
     client: Client,
     clip: bytes,
@@ -231,16 +231,16 @@ def kill_round(
     acked: set[str],
     uploads: int = 4,
     rng: random.Random | None = None,
-) -> Round:
-    """Start, upload concurrently, send `sig` mid-way, restart, wait until all settle."""
+) -> int:
+    """Start, upload concurrently, send `sig` mid-way; return the exit status."""
     rng = rng or random.Random()
     server.start()
-    client.register(f"p{uuid.uuid4().hex[:10]}") if not client.token else None
+    if not client.token:
+        client.register(f"p{uuid.uuid4().hex[:10]}")
     threads = []
     for _ in range(uploads):
-        client_id = str(uuid.uuid4())
 
-        def go(client_id: str = client_id) -> None:
+        def go(client_id: str = str(uuid.uuid4())) -> None:
             if 200 <= client.upload(clip, client_id) < 300:
                 acked.add(client_id)
 
@@ -252,10 +252,28 @@ def kill_round(
     status = server.stop(sig)
     for thread in threads:
         thread.join(60)
+    return status
+
+
+def recover(server: Server) -> float:
+    """Restart; seconds from the restart until every entry is settled; then stop."""
     started = server.start()
-    recovery = wait_settled(server.data_dir) - started
+    seconds = wait_settled(server.data_dir) - started
     server.stop(signal.SIGTERM)
-    return Round(signal.Signals(sig).name, status, len(acked), recovery)
+    return seconds
+
+
+def kill_round(
+    server: Server,
+    client: Client,
+    clip: bytes,
+    sig: int,
+    acked: set[str],
+    rng: random.Random | None = None,
+) -> Round:
+    """One interrupted run, then a recovery."""
+    status = interrupted(server, client, clip, sig, acked, rng=rng)
+    return Round(signal.Signals(sig).name, status, len(acked), recover(server))
 
 
 def fuzz_live(server: Server, client: Client, cases: int, seed: int = 0) -> tuple[int, int]:
