@@ -10,10 +10,10 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from tqdm import tqdm
 
-from . import serving
 from .jobs import backends
 from .narration import narration
 from .program import current_program
+from .serving import serve_until_stopped
 from .speech import registry
 from .speech.audio import decode_file
 from .speech.base import NoSpeechError, SpeechError
@@ -64,7 +64,7 @@ def serve(host: str, port: int) -> None:
     backends.start(app)
     # SIGTERM (systemd, docker stop, kill) and Ctrl-C stop it cleanly: see serving.py.
     # Not app.run(): Flask ignores it inside a `flask` command.
-    serving.serve(app, host, port)
+    serve_until_stopped(app, host, port)
 
 
 @click.command("transcribe")

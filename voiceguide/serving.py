@@ -64,7 +64,7 @@ class InFlight:
         return True
 
 
-def serve(app: Flask, host: str, port: int) -> None:
+def serve_until_stopped(app: Flask, host: str, port: int) -> None:
     """Serve until SIGTERM or SIGINT, then stop as the module says and exit the process."""
     in_flight = InFlight(app)
     server = make_server(host, port, in_flight, threaded=True)

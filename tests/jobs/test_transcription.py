@@ -291,7 +291,7 @@ def test_serve_resumes_pending_entries_before_any_request(make_app, worker_app, 
     ids = [add_spoken(before), add_spoken(before)]
     after = worker_app()
     served = []
-    monkeypatch.setattr(cli.serving, "serve", lambda *args: served.append(args))
+    monkeypatch.setattr(cli, "serve_until_stopped", lambda *args: served.append(args))
     result = after.test_cli_runner().invoke(args=["serve", "--port", "5099"])
     assert result.exit_code == 0, result.output
     assert "engines ready" in result.output
