@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -125,8 +126,10 @@ class Client:
 
     def send(self, request: Request, timeout: float = 60) -> tuple[int, bytes]:
         headers = {**request.headers, "X-CSRFToken": self.token}
+        # Non-ASCII in a path goes as UTF-8 percent-escapes, as a browser sends it.
+        path = urllib.parse.quote(request.path, safe="/?&=%+:;,@!$'()*")
         raw = urllib.request.Request(
-            self.server.url(request.path),
+            self.server.url(path),
             data=request.body or None,
             headers=headers,
             method=request.method,

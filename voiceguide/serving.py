@@ -79,16 +79,20 @@ def serve_until_stopped(app: Flask, host: str, port: int) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     app.logger.info("serving on http://%s:%s", host, server.server_port)
+    status = 0
     try:
         server.serve_forever()
+    except Exception:
+        app.logger.exception("the server failed")
+        status = 1
     finally:
         server.server_close()  # no new connections from here on
         grace = app.config["SHUTDOWN_GRACE_SECONDS"]
         if not in_flight.wait_idle(grace):
             app.logger.warning("stopping with %s requests still running", in_flight.count)
         backends.hand_back(app)
-        app.logger.info("stopped cleanly")
+        app.logger.info("stopped")
         logging.shutdown()
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(0)
+        os._exit(status)
