@@ -9,7 +9,7 @@ import pytest
 from scripts.fuzz_requests import flac_header
 from tests.fakes import tone_wav
 from voiceguide.speech import audio
-from voiceguide.speech.audio import decode_file, ffmpeg_exe
+from voiceguide.speech.audio import decode_file, ffmpeg_exe, pcm_from_ffmpeg_wav
 from voiceguide.speech.base import AudioDecodeError, DecodeTimeoutError
 from voiceguide.speech.probe import Declared, channel_count, parse, probe
 
@@ -75,3 +75,8 @@ def test_a_decode_past_its_time_limit_is_stopped(tmp_path):
     path.write_bytes(tone_wav(2.0))
     with pytest.raises(DecodeTimeoutError):
         decode_file(str(path), timeout=0.0001)
+
+
+def test_output_that_is_no_wav_is_a_decode_error_not_a_crash():
+    with pytest.raises(AudioDecodeError):
+        pcm_from_ffmpeg_wav(b"RIFF\xff\xff\xff\xffWAVEfmt " + b"\x00" * 40)

@@ -100,7 +100,15 @@ def decode_file(
         raise DecodeTimeoutError("The recording took too long to decode.") from e
     if done.returncode != 0 or len(done.stdout) <= 44:
         raise AudioDecodeError("The recording could not be decoded as audio.")
-    segment = AudioSegment.from_wav(io.BytesIO(_fix_wav_sizes(done.stdout)))
+    return pcm_from_ffmpeg_wav(done.stdout)
+
+
+def pcm_from_ffmpeg_wav(wav: bytes) -> Pcm:
+    """The PCM inside ffmpeg's piped WAV output; AudioDecodeError if it is not one."""
+    try:
+        segment = AudioSegment.from_wav(io.BytesIO(_fix_wav_sizes(wav)))
+    except Exception as e:  # pydub's parse errors (CouldntDecodeError, struct, EOF) alike
+        raise AudioDecodeError("The recording could not be decoded as audio.") from e
     return Pcm(data=segment.raw_data, sample_rate=segment.frame_rate)
 
 
