@@ -105,11 +105,17 @@ def decode_file(
 
 def pcm_from_ffmpeg_wav(wav: bytes) -> Pcm:
     """The PCM inside ffmpeg's piped WAV output; AudioDecodeError if it is not one."""
+    # The standard library's reader, not pydub's: on a WAV it cannot parse, pydub falls
+    # back to running ffprobe, which imageio-ffmpeg does not ship (an OSError, a 500).
     try:
-        segment = AudioSegment.from_wav(io.BytesIO(_fix_wav_sizes(wav)))
-    except Exception as e:  # pydub's parse errors (CouldntDecodeError, struct, EOF) alike
+        with wave.open(io.BytesIO(_fix_wav_sizes(wav)), "rb") as reader:
+            if reader.getsampwidth() != 2 or reader.getnchannels() != 1:
+                raise AudioDecodeError("The recording could not be decoded as audio.")
+            return Pcm(
+                data=reader.readframes(reader.getnframes()), sample_rate=reader.getframerate()
+            )
+    except (wave.Error, EOFError) as e:
         raise AudioDecodeError("The recording could not be decoded as audio.") from e
-    return Pcm(data=segment.raw_data, sample_rate=segment.frame_rate)
 
 
 def _fix_wav_sizes(wav: bytes) -> bytes:
