@@ -44,7 +44,7 @@ def test_data_directory_and_files_are_private_whatever_the_umask(make_app, loose
     recordings = Path(app.config["RECORDINGS_DIR"])
     assert mode(data) == 0o700
     assert mode(recordings) == 0o700
-    folders = [p for p in recordings.iterdir()]
+    folders = [p for p in recordings.iterdir() if p.is_dir()]
     assert folders and all(mode(p) == 0o700 for p in folders)
     files = [p for p in recordings.rglob("*") if p.is_file()]
     assert files and all(mode(p) == 0o600 for p in files)

@@ -30,7 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     config.finish(app)
 
-    from . import cli, extensions, narration, program, quiet_logs, security_log, web
+    from . import cli, extensions, narration, program, quiet_logs, security_log, uploads, web
     from .accounts import sessions
     from .jobs import backends
     from .journal import recordings
@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security_log.init_app(app)
     quiet_logs.install()
     sessions.init_app(app)
+    uploads.init_app(app)
     recordings.init_app(app)
     narration.init_app(app)
     web.init_app(app)

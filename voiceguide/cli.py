@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import time
 from typing import Any
 
@@ -10,11 +9,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from tqdm import tqdm
-from werkzeug.serving import run_simple
 
 from .jobs import backends
 from .narration import narration
 from .program import current_program
+from .serving import serve_until_stopped
 from .speech import registry
 from .speech.audio import decode_file
 from .speech.base import NoSpeechError, SpeechError
@@ -34,10 +33,6 @@ def pregenerate_all(app: Flask, progress: bool = True) -> dict[str, Any]:
                 cache.ensure(text)
                 made += 1
     return {"made": made, "skipped": skipped, "seconds": time.perf_counter() - started}
-
-
-def _exit(signum: int, frame: object) -> None:
-    raise SystemExit(0)
 
 
 @click.command("pregenerate")
@@ -67,11 +62,9 @@ def serve(host: str, port: int) -> None:
     # Started now rather than at the first request, so that recordings left pending by
     # a crash are transcribed even if nobody opens the app after the restart.
     backends.start(app)
-    # SIGTERM (systemd, docker stop, kill) exits like Ctrl-C, so the worker's exit hook
-    # hands running jobs back to "pending" instead of leaving them to go stale.
-    signal.signal(signal.SIGTERM, _exit)
+    # SIGTERM (systemd, docker stop, kill) and Ctrl-C stop it cleanly: see serving.py.
     # Not app.run(): Flask ignores it inside a `flask` command.
-    run_simple(host, port, app, threaded=True)
+    serve_until_stopped(app, host, port)
 
 
 @click.command("transcribe")

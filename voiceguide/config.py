@@ -48,6 +48,9 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "SESSION_LIFETIME_HOURS": float,
     "STORAGE_QUOTA_MB": float,
     "BROKER_URL": str,
+    "DECODE_TIMEOUT_SECONDS": float,
+    "MAX_CONCURRENT_DECODES": _whole,
+    "SHUTDOWN_GRACE_SECONDS": float,
 }
 # Every typed setting, whichever layer set it, is normalised once at start by these; code
 # that reads a setting never converts it again. None stays None where a default allows it.
@@ -70,6 +73,9 @@ _TYPES: dict[str, Callable[[Any], Any]] = {
     "LOGIN_SLOWDOWN_AFTER": _whole,
     "LOGIN_SLOWDOWN_SECONDS": float,
     "CELERY_VISIBILITY_TIMEOUT": float,
+    "DECODE_TIMEOUT_SECONDS": float,
+    "MAX_CONCURRENT_DECODES": _whole,
+    "SHUTDOWN_GRACE_SECONDS": float,
 }
 
 
@@ -135,7 +141,15 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Redis hands an unacknowledged job to another worker after this long, so it must
         # outlast the longest job (a 600 s recording takes ~45 s; queued ETA retries 120 s).
         "CELERY_VISIBILITY_TIMEOUT": 3600.0,
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # Decoding uploads: a hard limit per decode, and how many may run at once (beyond
+        # it an upload is answered 503 "busy" with Retry-After; the browser sends it again).
+        "DECODE_TIMEOUT_SECONDS": 30.0,
+        "MAX_CONCURRENT_DECODES": None,  # None means two per core
+        # `flask serve` on SIGTERM: how long in-flight requests may take to finish.
+        "SHUTDOWN_GRACE_SECONDS": 20.0,
+        # Off: Flask-Limiter would stamp its window's Retry-After (up to an hour) on every
+        # response of a limited route, a 503 "busy" included; our 429 sets its own.
+        "RATELIMIT_HEADERS_ENABLED": False,
         # Errors and echo never show the values (transcripts, search words) in logs.
         "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
     }

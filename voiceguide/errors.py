@@ -12,6 +12,8 @@ class VoiceguideError(Exception):
 
     code = "bad_request"
     default_message = "The request was not understood."
+    retry_after: int | None = None
+    """Seconds after which the same request may work (sent as Retry-After), if it is a wait."""
 
     def __init__(self, message: str | None = None) -> None:
         self.message = message or self.default_message
@@ -20,6 +22,27 @@ class VoiceguideError(Exception):
 
 class BadRequest(VoiceguideError):
     """The request is missing something or holds a value that is not allowed."""
+
+
+class InvalidText(BadRequest):
+    """Text that is not proper Unicode (a lone surrogate) or holds a NUL character."""
+
+    code = "invalid_text"
+    default_message = "The text holds characters that are not valid text."
+
+
+class QueryTooLong(BadRequest):
+    """A search longer than any person types; it would only load the database."""
+
+    code = "query_too_long"
+    default_message = "The search is too long."
+
+
+class JsonTooDeep(BadRequest):
+    """A JSON body nested deeper than any request of ours needs."""
+
+    code = "json_too_deep"
+    default_message = "The JSON body is nested too deeply."
 
 
 class NotFound(VoiceguideError):
@@ -41,6 +64,36 @@ class QuotaExceeded(VoiceguideError):
 
     code = "quota_exceeded"
     default_message = "Your journal is full."
+
+
+class Busy(VoiceguideError):
+    """Too much work at once (decodes running); the same request works a moment later."""
+
+    code = "busy"
+    default_message = (
+        "The server is busy with other recordings right now. Please try again in a few seconds."
+    )
+    retry_after = 5
+
+
+class DatabaseBusy(VoiceguideError):
+    """The database stayed locked longer than its timeout; nothing was changed."""
+
+    code = "database_busy"
+    default_message = (
+        "The journal is busy right now; nothing was changed. Please try again in a few seconds."
+    )
+    retry_after = 5
+
+
+class InsufficientStorage(VoiceguideError):
+    """The disk is full: nothing was stored, nothing half-written is left."""
+
+    code = "insufficient_storage"
+    default_message = (
+        "The server's storage is full, so this could not be saved there yet. "
+        "Nothing was half-saved; please try again later."
+    )
 
 
 class UploadError(VoiceguideError):
@@ -80,3 +133,17 @@ class TooLong(UploadError):
 
     code = "too_long"
     default_message = "The recording is too long."
+
+
+class ImplausibleAudio(UploadError):
+    """The container declares audio no microphone produces (a decode bomb, not a recording)."""
+
+    code = "implausible_audio"
+    default_message = "The recording's format is not one a microphone produces."
+
+
+class DecodeTimeout(UploadError):
+    """Decoding took longer than the hard limit and was stopped."""
+
+    code = "decode_timeout"
+    default_message = "The recording took too long to decode."

@@ -22,6 +22,10 @@ else:
     Model = db.Model
 
 
+SQLITE_BUSY_TIMEOUT_MS = 5000
+"""How long a SQLite write waits for the lock before it fails (503 database_busy)."""
+
+
 class EntryStatus(StrEnum):
     """Where an entry is on its way to a transcript."""
 
@@ -169,6 +173,8 @@ class Entry(Model):
     attempts: Mapped[int] = mapped_column(default=0)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     """When the current transcription attempt began (stale ones are picked up again)."""
+    claimed_by: Mapped[str | None] = mapped_column(String(160))
+    """Who holds the "processing" claim (jobs/holder.py): a dead holder's job is retried at once."""
 
     owner: Mapped[User] = relationship(back_populates="entries")
 
@@ -190,6 +196,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()

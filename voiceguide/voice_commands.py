@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from flask import current_app
+
 from .speech import registry
 from .speech.base import NoSpeechError
-from .uploads import receive_audio
+from .uploads import decode_limits, receive_audio
 
 MAX_COMMAND_BYTES = 512 * 1024
 """Largest command recording: a few seconds of Opus is a few tens of KiB."""
@@ -91,7 +93,7 @@ def recognise_command(clip: IO[bytes]) -> Heard:
             Path(folder),
             max_bytes=MAX_COMMAND_BYTES,
             max_seconds=MAX_COMMAND_SECONDS,
-            decode_timeout=30,
+            limits=decode_limits(current_app),
             too_large=TOO_LARGE,
             too_long=TOO_LONG,
         )

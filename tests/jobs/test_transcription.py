@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -292,11 +291,11 @@ def test_serve_resumes_pending_entries_before_any_request(make_app, worker_app, 
     ids = [add_spoken(before), add_spoken(before)]
     after = worker_app()
     served = []
-    monkeypatch.setattr(cli, "run_simple", lambda *args, **kw: served.append((args, kw)))
+    monkeypatch.setattr(cli, "serve_until_stopped", lambda *args: served.append(args))
     result = after.test_cli_runner().invoke(args=["serve", "--port", "5099"])
     assert result.exit_code == 0, result.output
     assert "engines ready" in result.output
-    assert served == [(("127.0.0.1", 5099, after), {"threaded": True})]
+    assert served == [(after, "127.0.0.1", 5099)]
     assert after.extensions[queue.EXTENSION_KEY].wait_idle(10)  # no request was made
     assert [get(after, i).status for i in ids] == ["done", "done"]
 
@@ -366,8 +365,8 @@ def test_killed_worker_entry_finished_after_restart(app, worker_app):
     end(process, signal.SIGKILL)
     assert get(app, entry_id).status == "processing"  # the dead worker's claim remains
 
-    restarted = worker_app(TRANSCRIBE_STALE_SECONDS=0.5)
-    time.sleep(0.6)
+    # The default stale timeout (15 minutes): the claim's holder is dead, so no waiting.
+    restarted = worker_app()
     restarted.test_client().get("/healthz")
     assert restarted.extensions[queue.EXTENSION_KEY].wait_idle(10)
     entry = get(restarted, entry_id)

@@ -67,7 +67,11 @@ def test_concurrent_uploads_with_one_client_id_make_one_entry(pg_app):
     with pg_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Entry)) == 1
         entry = db.session.scalars(select(Entry)).one()
-        files = [p for p in Path(pg_app.config["RECORDINGS_DIR"]).rglob("*") if p.is_file()]
+        files = [
+            p
+            for p in Path(pg_app.config["RECORDINGS_DIR"]).rglob("*")
+            if p.is_file() and not p.name.startswith(".")
+        ]
         assert files == [Path(pg_app.config["RECORDINGS_DIR"]) / entry.recording_path]
 
 

@@ -18,7 +18,7 @@ from voiceguide.errors import (
     UnsupportedFormat,
     UploadError,
 )
-from voiceguide.journal.recordings import RecordingStore
+from voiceguide.journal.recordings import LOCK_FILE, RecordingStore
 from voiceguide.speech.audio import ffmpeg_exe
 from voiceguide.uploads import FORMATS
 
@@ -38,7 +38,10 @@ def leftovers(store: RecordingStore) -> list[str]:
     """Every file under the store's root, hidden temporary ones included."""
     root = store.root
     return sorted(
-        os.path.relpath(os.path.join(d, f), root) for d, _, files in os.walk(root) for f in files
+        os.path.relpath(os.path.join(d, f), root)
+        for d, _, files in os.walk(root)
+        for f in files
+        if f != LOCK_FILE  # the store's lock, there for good
     )
 
 

@@ -15,6 +15,7 @@ from voiceguide.errors import TooLarge
 from voiceguide.extensions import db
 from voiceguide.jobs import queue
 from voiceguide.journal import entries, recordings
+from voiceguide.journal.recordings import LOCK_FILE
 from voiceguide.models import Entry, EntryStatus, User
 from voiceguide.program import current_program
 
@@ -49,7 +50,10 @@ def store(user, data: bytes, client_id: str | None = None) -> tuple[Entry, bool]
 def leftovers(app) -> list[str]:
     root = app.config["RECORDINGS_DIR"]
     return sorted(
-        os.path.relpath(os.path.join(d, f), root) for d, _, files in os.walk(root) for f in files
+        os.path.relpath(os.path.join(d, f), root)
+        for d, _, files in os.walk(root)
+        for f in files
+        if f != LOCK_FILE  # the store's lock, there for good
     )
 
 

@@ -4,12 +4,26 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { policyFor } from '../../voiceguide/static/js/outbox.js';
+import { policyFor, waitMessage } from '../../voiceguide/static/js/outbox.js';
 
 test('accepted uploads are saved', () => {
   assert.equal(policyFor(201, undefined), 'saved');
   assert.equal(policyFor(202, undefined), 'saved');
   assert.equal(policyFor(200, undefined), 'saved');
+});
+
+test('a full disk or a busy server: the answer waits here, and the person is told why', () => {
+  for (const [status, code] of [
+    [507, 'insufficient_storage'],
+    [507, undefined], // a proxy's page, no JSON
+    [503, 'busy'],
+    [503, 'database_busy'],
+  ]) {
+    assert.equal(policyFor(status, code), 'wait', `${status} ${code}`);
+  }
+  assert.match(waitMessage('insufficient_storage', 8), /storage is full.*kept on this device.*8 s/);
+  assert.match(waitMessage('busy', 5), /busy.*kept on this device/);
+  assert.match(waitMessage(undefined, 2), /Could not reach the server/);
 });
 
 test('a busy or failing server is tried again later', () => {

@@ -14,6 +14,7 @@ from tests.fakes import tone_wav
 from tests.helpers import AuthActions
 from voiceguide.extensions import db
 from voiceguide.jobs import transcription as jobs
+from voiceguide.journal.recordings import LOCK_FILE
 from voiceguide.models import Entry
 
 STAGE, PROMPT = "identify-the-root", "prompt-1"
@@ -33,7 +34,10 @@ def state(app) -> tuple[list[str], int]:
     """(files under the recordings directory, entry rows)."""
     root = app.config["RECORDINGS_DIR"]
     files = sorted(
-        os.path.relpath(os.path.join(d, f), root) for d, _, names in os.walk(root) for f in names
+        os.path.relpath(os.path.join(d, f), root)
+        for d, _, names in os.walk(root)
+        for f in names
+        if f != LOCK_FILE  # the store's lock, there for good
     )
     with app.app_context():
         return files, db.session.scalar(select(func.count()).select_from(Entry))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ..journal.recordings import store
+from ..journal.recovery import remove_leftovers
 from ..speech.recognition import cores
 from . import queue
 from .celery_backend import CeleryQueue, make_celery
@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
         find_due=due_entry_ids,
         size=app.config["WORKERS"] or cores(),
         sweep_every=app.config["TRANSCRIBE_SWEEP_SECONDS"],
-        on_start=lambda: store().sweep_partial_uploads(),
+        on_start=remove_leftovers,
         on_abandon=release_claims,
     )
 
@@ -51,3 +51,10 @@ def stop(app: Flask, timeout: float = 10.0) -> None:
     backend = app.extensions.pop(queue.EXTENSION_KEY, None)
     if backend is not None:
         backend.stop(timeout)
+
+
+def hand_back(app: Flask) -> None:
+    """Stop taking jobs and hand the running ones back at once (the process is exiting)."""
+    backend = app.extensions.pop(queue.EXTENSION_KEY, None)
+    if backend is not None:
+        backend.abandon()

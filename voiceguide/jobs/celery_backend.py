@@ -73,3 +73,7 @@ class CeleryQueue:
     def stop(self, timeout: float = 10.0) -> None:
         """Close the connections to the broker."""
         self.celery.close()
+
+    def abandon(self) -> None:
+        """Nothing runs in this process to hand back: the workers hold the jobs."""
+        self.stop()

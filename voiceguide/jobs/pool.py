@@ -106,6 +106,23 @@ class ThreadPool:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Let running jobs finish, drop the queue and end the threads."""
+        self._stop_taking()
+        for _ in range(self.size):
+            self._queue.put(_STOP)
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def abandon(self) -> None:
+        """Stop taking jobs and hand the running ones back at once, without waiting for them.
+
+        For a process about to exit: its threads die mid-job, and a job that still
+        finishes first finds its claim gone and records nothing (the claim's token).
+        """
+        self._stop_taking()
+        self._abandon()
+
+    def _stop_taking(self) -> None:
+        """No new job starts: delayed ones cancelled, queued ones dropped (their rows stay due)."""
         self._stopping.set()
         atexit.unregister(self._abandon)
         with self._lock:
@@ -113,10 +130,6 @@ class ThreadPool:
                 timer.cancel()
             self._timers.clear()
             self._queued.clear()
-        for _ in range(self.size):
-            self._queue.put(_STOP)
-        for thread in self._threads:
-            thread.join(timeout)
 
     def _abandon(self) -> None:
         """At exit (daemon threads die mid-job): hand running jobs back at once, not when stale."""

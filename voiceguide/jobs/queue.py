@@ -27,6 +27,9 @@ class JobQueue(Protocol):
     def stop(self, timeout: float = 10.0) -> None:
         """Stop taking jobs; let running ones finish within `timeout`."""
 
+    def abandon(self) -> None:
+        """Stop taking jobs and hand running ones back at once (the process is exiting)."""
+
 
 def enqueue(entry_id: int, delay: float = 0.0) -> None:
     """Hand an entry to the queue (a no-op without one: the row waits for the sweep)."""

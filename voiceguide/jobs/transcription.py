@@ -1,17 +1,21 @@
 """The transcription job: each entry is its own job (pending -> processing -> done/failed).
 
 `transcribe_entry(entry_id)` is a plain function of an id, safe to run twice or
-concurrently: it claims the row atomically first. Any queue backend calls it
-unchanged; `queue.enqueue` is the one place that hands work to whichever runs it.
+concurrently: it claims the row atomically first, recording who holds the claim, so
+that a job whose holder died is retried at once rather than when it goes stale. Any
+queue backend calls it unchanged; `queue.enqueue` is the one place that hands work to
+whichever runs it.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..journal import recordings
@@ -25,18 +29,26 @@ from ..speech.base import (
     SetupError,
     SpeechError,
 )
-from . import queue
+from . import holder, queue
 
 UNREACHABLE = "The speech service could not be reached. Please try again later."
 WAITING = "The speech service could not be reached; trying again shortly."
 UNDECODABLE = "The recording could not be decoded as audio."
 NOT_SET_UP = "The speech engine is not set up on this server. Please try again later."
 FAILED = "The recording could not be transcribed. Please try again."
+DB_RETRY_DELAY = 5.0
+"""Seconds before a job that the database refused (locked, full) runs again."""
 
 
 def transcribe_entry(entry_id: int) -> None:
     """Transcribe one spoken entry if it is due; otherwise do nothing (safe to run twice)."""
-    token = _claim(entry_id)
+    try:
+        token = _claim(entry_id)
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.warning("entry %s: the database refused the claim; later", entry_id)
+        queue.enqueue(entry_id, delay=DB_RETRY_DELAY)
+        return
     if token is None:
         return
     entry = db.session.get(Entry, entry_id, populate_existing=True)
@@ -47,7 +59,12 @@ def transcribe_entry(entry_id: int) -> None:
         path = recordings.store().path(entry.recording_path or "")
         if path is None:
             raise AudioDecodeError("The recording's file name is not valid.")
-        pcm = decode_file(str(path), max_seconds=current_app.config["MAX_RECORDING_SECONDS"])
+        config = current_app.config
+        pcm = decode_file(
+            str(path),
+            max_seconds=config["MAX_RECORDING_SECONDS"],
+            timeout=config["DECODE_TIMEOUT_SECONDS"],
+        )
         transcript = registry.stt().transcribe(pcm)
     except NoSpeechError as e:
         _finish(entry_id, token, status=EntryStatus.FAILED, error=str(e))
@@ -83,7 +100,11 @@ def transcribe_entry(entry_id: int) -> None:
 
 
 def due_entry_ids() -> list[int]:
-    """Spoken entries waiting: pending, or processing so long ago that the worker died."""
+    """Spoken entries waiting: pending, or processing so long ago that the worker died.
+
+    Entries claimed by a process of this host that no longer runs go back first.
+    """
+    release_dead_claims()
     rows = db.session.scalars(
         select(Entry.id).where(_due_clause()).order_by(Entry.created_at, Entry.id)
     )
@@ -95,10 +116,38 @@ def release_claims(entry_ids: list[int]) -> None:
     db.session.execute(
         update(Entry)
         .where(Entry.id.in_(entry_ids), Entry.status == EntryStatus.PROCESSING)
-        .values(status=EntryStatus.PENDING, attempts=Entry.attempts - 1)
+        .values(status=EntryStatus.PENDING, attempts=Entry.attempts - 1, claimed_by=None)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+
+
+def release_dead_claims() -> int:
+    """Hand back at once the entries whose claim holder is certainly dead; return how many.
+
+    Only holders on this host can be checked (jobs/holder.py); the rest wait for the
+    stale timeout. The attempt a dead holder made still counts.
+    """
+    holders = db.session.scalars(
+        select(Entry.claimed_by)
+        .where(Entry.status == EntryStatus.PROCESSING, Entry.claimed_by.is_not(None))
+        .distinct()
+    )
+    released = 0
+    for name in list(holders):
+        if name is None or holder.is_alive(name) is not False:
+            continue
+        result = db.session.execute(
+            update(Entry)
+            .where(Entry.status == EntryStatus.PROCESSING, Entry.claimed_by == name)
+            .values(status=EntryStatus.PENDING, claimed_by=None)
+            .execution_options(synchronize_session=False)
+        )
+        released += result.rowcount  # type: ignore[attr-defined]
+    db.session.commit()
+    if released:
+        current_app.logger.warning("handed back %s entries of dead processes", released)
+    return released
 
 
 def _due_clause() -> ColumnElement[bool]:
@@ -113,12 +162,21 @@ def _due_clause() -> ColumnElement[bool]:
 
 
 def _claim(entry_id: int) -> datetime | None:
-    """Mark the entry processing if it is due; its new started_at is the claim's token."""
+    """Mark the entry processing if it is due; its new started_at is the claim's token.
+
+    One UPDATE ... WHERE due: atomic on SQLite and PostgreSQL alike, so that of two
+    workers claiming at once exactly one changes the row.
+    """
     now = utcnow()
     result = db.session.execute(
         update(Entry)
         .where(Entry.id == entry_id, _due_clause())
-        .values(status=EntryStatus.PROCESSING, started_at=now, attempts=Entry.attempts + 1)
+        .values(
+            status=EntryStatus.PROCESSING,
+            started_at=now,
+            attempts=Entry.attempts + 1,
+            claimed_by=holder.this_process(),
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -126,7 +184,40 @@ def _claim(entry_id: int) -> datetime | None:
 
 
 def _finish(entry_id: int, token: datetime, **values: Any) -> bool:
-    """Record the outcome, unless another worker has since claimed the entry (or it is gone)."""
+    """Record the outcome, unless another worker has since claimed the entry (or it is gone).
+
+    When the database refuses (locked past its timeout, disk full), the entry is handed
+    back and queued again shortly, rather than left "processing" until it goes stale.
+    """
+    try:
+        return _update_claimed(entry_id, token, claimed_by=None, **values)
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.warning(
+            "entry %s: the outcome could not be saved; handing it back", entry_id, exc_info=True
+        )
+    for wait in (0.2, 1.0, 3.0):
+        time.sleep(wait)
+        try:
+            handed_back = _update_claimed(
+                entry_id,
+                token,
+                status=EntryStatus.PENDING,
+                attempts=Entry.attempts - 1,
+                claimed_by=None,
+            )
+        except SQLAlchemyError:
+            db.session.rollback()
+            continue
+        if handed_back:
+            queue.enqueue(entry_id, delay=DB_RETRY_DELAY)
+        return False
+    current_app.logger.error("entry %s: the database refused the hand-back too", entry_id)
+    return False
+
+
+def _update_claimed(entry_id: int, token: datetime, **values: Any) -> bool:
+    """Change the entry only while this claim (token) still holds it."""
     result = db.session.execute(
         update(Entry)
         .where(

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import BadRequest, Conflict, NotFound, QuotaExceeded
+from ..errors import BadRequest, Conflict, InvalidText, NotFound, QueryTooLong, QuotaExceeded
 from ..extensions import db
 from ..jobs import queue
 from ..models import Entry, EntryKind, EntryStatus, User
@@ -25,6 +25,8 @@ from .erasure import checkpoint_after_delete
 MAX_TEXT = 10_000
 """Longest typed answer or correction, in characters."""
 MAX_QUERY_WORDS = 20
+MAX_QUERY_CHARS = 500
+"""Longest search: SQLite refuses LIKE patterns past 50,000 bytes, and no person types more."""
 
 
 def owned_entry(user: User, entry_id: int) -> Entry:
@@ -46,6 +48,8 @@ def user_entries(
     order = (
         (Entry.created_at.desc(), Entry.id.desc()) if newest_first else (Entry.created_at, Entry.id)
     )
+    if query is not None and len(query) > MAX_QUERY_CHARS:
+        raise QueryTooLong(f"The search is too long; the limit is {MAX_QUERY_CHARS} characters.")
     stmt = select(Entry).where(Entry.user_id == user.id).order_by(*order)
     if stage:
         stmt = stmt.where(Entry.stage == stage)
@@ -82,12 +86,22 @@ def find_prompt(stage_id: str | None, prompt_id: str | None) -> tuple[Stage, Par
 
 
 def clean_text(raw: object, what: str = "answer") -> str:
-    """Typed text, trimmed; BadRequest when it is not text, empty or too long."""
+    """Typed text, trimmed; BadRequest when it is not text, empty, too long or not valid text."""
     if not isinstance(raw, str) or not raw.strip():
         raise BadRequest(f"The {what} is empty.")
     text = raw.strip()
     if len(text) > MAX_TEXT:
         raise BadRequest(f"The {what} is too long; the limit is {MAX_TEXT:,} characters.")
+    # JSON may escape a lone surrogate ("\ud800"), which no database can store as text;
+    # PostgreSQL refuses NUL in text too.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidText(
+            f"The {what} holds a broken character (an unpaired surrogate); please type it again."
+        ) from None
+    if "\x00" in text:
+        raise InvalidText(f"The {what} holds a NUL character, which is not text.")
     return text
 
 
@@ -129,25 +143,28 @@ def create_spoken_entry(
     used = store.usage(user.id)
     if used >= quota:  # refused before any decoding work
         raise QuotaExceeded(_full())
-    stored = store.receive(
-        user.id,
-        audio,
-        max_bytes=config["MAX_CONTENT_LENGTH"],
-        max_seconds=config["MAX_RECORDING_SECONDS"],
-    )
-    if used + stored.size > quota:
-        store.delete(stored.name)
-        raise QuotaExceeded(_full())
-    entry = _new_entry(
-        user, stage, part, client_id, EntryKind.SPOKEN, status=EntryStatus.PENDING,
-        recording_path=stored.name, recording_mimetype=stored.mimetype,
-        duration_s=stored.seconds, attempts=0,
-    )  # fmt: skip
-    try:
-        entry, created = _commit_new(user, entry, client_id)
-    except BaseException:
-        store.delete(stored.name)
-        raise
+    # The store's shared lock, from the first byte on disk to the commit: start-up
+    # recovery never removes this file as "without a row" (journal/recovery.py).
+    with store.writing():
+        stored = store.receive(
+            user.id,
+            audio,
+            max_bytes=config["MAX_CONTENT_LENGTH"],
+            max_seconds=config["MAX_RECORDING_SECONDS"],
+        )
+        if used + stored.size > quota:
+            store.delete(stored.name)
+            raise QuotaExceeded(_full())
+        entry = _new_entry(
+            user, stage, part, client_id, EntryKind.SPOKEN, status=EntryStatus.PENDING,
+            recording_path=stored.name, recording_mimetype=stored.mimetype,
+            duration_s=stored.seconds, attempts=0,
+        )  # fmt: skip
+        try:
+            entry, created = _commit_new(user, entry, client_id)
+        except BaseException:
+            store.delete(stored.name)
+            raise
     if not created:  # the same client id won a race: keep theirs, drop this file
         store.delete(stored.name)
         return entry, False

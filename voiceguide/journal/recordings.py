@@ -3,15 +3,21 @@
 A plain store: it receives and verifies a file, finds it, deletes it, deletes a
 person's folder and sweeps leftovers. It never builds database rows nor queues
 jobs; the journal's operations do that around it.
+
+Between a file's first byte on disk and its row's commit, the writer holds a shared
+lock on the store (`writing`); whoever removes files without a row takes it exclusively
+(`exclusive`), so that no process ever deletes a file whose row is being committed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -19,9 +25,10 @@ from typing import IO
 from flask import current_app
 from werkzeug.security import safe_join
 
-from ..uploads import PARTIAL_PREFIX, PARTIAL_SUFFIX, receive_audio
+from ..uploads import PARTIAL_PREFIX, PARTIAL_SUFFIX, DecodeLimits, decode_limits, receive_audio
 
 EXTENSION_KEY = "voiceguide.recordings"
+LOCK_FILE = ".store.lock"
 
 
 @dataclass(frozen=True)
@@ -39,8 +46,9 @@ class StoredRecording:
 class RecordingStore:
     """Recordings under one root directory."""
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, limits: DecodeLimits | None = None) -> None:
         self.root = Path(root)
+        self.limits = limits or DecodeLimits()
 
     def receive(
         self, owner_id: int, stream: IO[bytes], *, max_bytes: int, max_seconds: float
@@ -49,7 +57,9 @@ class RecordingStore:
         folder = self.root / str(owner_id)
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         folder.chmod(0o700)  # whatever the umask: only the server's user reads recordings
-        received = receive_audio(stream, folder, max_bytes=max_bytes, max_seconds=max_seconds)
+        received = receive_audio(
+            stream, folder, max_bytes=max_bytes, max_seconds=max_seconds, limits=self.limits
+        )
         size = received.path.stat().st_size
         final = folder / f"{uuid.uuid4().hex}{received.extension}"
         try:
@@ -94,6 +104,52 @@ class RecordingStore:
         with contextlib.suppress(FileNotFoundError):
             shutil.rmtree(self.root / str(owner_id))
 
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the store's shared lock: from a file's first byte until its row is committed."""
+        fd = self._lock_fd()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while a recovery holds it
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock; so does the kernel when a process dies
+
+    @contextlib.contextmanager
+    def exclusive(self, wait_s: float = 0.0) -> Iterator[bool]:
+        """Try for the store's exclusive lock for up to `wait_s`; yield whether it is held.
+
+        Held, no upload in any process sharing this directory is between writing its
+        file and committing its row: a file without a row now will never get one.
+        """
+        fd = self._lock_fd()
+        deadline = time.monotonic() + wait_s
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    held = True
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        held = False
+                        break
+                    time.sleep(0.05)
+            yield held
+        finally:
+            os.close(fd)
+
+    def _lock_fd(self) -> int:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def names(self) -> list[str]:
+        """Every stored recording, as '<owner id>/<file>' (temporary files excluded)."""
+        return sorted(
+            f"{path.parent.name}/{path.name}"
+            for path in self.root.glob("*/*")
+            if path.is_file() and not path.name.startswith(".")
+        )
+
     def sweep_partial_uploads(self, max_age_s: float = 3600) -> int:
         """Remove temporary files left by uploads cut off mid-way (a crash); return how many."""
         cutoff = time.time() - max_age_s
@@ -114,8 +170,8 @@ def store() -> RecordingStore:
 
 
 def init_app(app) -> None:
-    """Attach the store over RECORDINGS_DIR."""
-    app.extensions[EXTENSION_KEY] = RecordingStore(app.config["RECORDINGS_DIR"])
+    """Attach the store over RECORDINGS_DIR (after `uploads.init_app`: it shares the limits)."""
+    app.extensions[EXTENSION_KEY] = RecordingStore(app.config["RECORDINGS_DIR"], decode_limits(app))
 
 
 def _fsync_dir(directory: Path) -> None:

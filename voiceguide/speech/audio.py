@@ -13,7 +13,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", RuntimeWarning)
     from pydub import AudioSegment
 
-from .base import AudioDecodeError, Pcm
+from .base import AudioDecodeError, DecodeTimeoutError, Pcm
+from .probe import DEMUXERS, INPUT_SAFETY
 
 __all__ = [
     "SNIFF_BYTES",
@@ -22,6 +23,7 @@ __all__ = [
     "encode_mp3",
     "ffmpeg_exe",
     "mp3_seconds",
+    "sniff_file",
     "sniff_format",
     "wav_bytes",
 ]
@@ -35,6 +37,8 @@ _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
     (4, b"ftyp", "mp4"),  # MP4 / M4A
 )
 SNIFF_BYTES = 12
+DECODE_TIMEOUT = 30.0
+"""Seconds: a real ten-minute recording decodes in about 3 s here."""
 
 
 @cache
@@ -59,37 +63,59 @@ def sniff_format(head: bytes) -> str | None:
     return None
 
 
-def decode_file(path: str, max_seconds: float | None = None, timeout: float = 120) -> Pcm:
-    """Decode any supported file to 16 kHz mono 16-bit PCM.
+def sniff_file(path: str) -> str | None:
+    """The container of the file at `path`, by its first bytes."""
+    try:
+        with open(path, "rb") as f:
+            return sniff_format(f.read(SNIFF_BYTES))
+    except OSError as e:
+        raise AudioDecodeError("The recording could not be read.") from e
+
+
+def decode_file(
+    path: str,
+    max_seconds: float | None = None,
+    timeout: float = DECODE_TIMEOUT,
+    container: str | None = None,
+) -> Pcm:
+    """Decode a supported file to 16 kHz mono 16-bit PCM, within a hard time limit.
 
     Chromium's WebM recordings carry no duration, so the length is taken from the
     decoded samples. Decoding stops just past `max_seconds`, so a huge file cannot
-    fill memory; the caller sees the over-long length and refuses it.
+    fill memory; the caller sees the over-long length and refuses it. ffmpeg is told the
+    container (`container`, else sniffed from the first bytes) and reads local files only.
     """
-    command = [
-        ffmpeg_exe(),
-        "-nostdin",
-        "-v",
-        "error",
-        "-i",
-        path,
-        "-vn",
-        "-ac",
-        "1",
-        "-ar",
-        "16000",
-    ]
+    container = container or sniff_file(path)
+    if container is None:
+        raise AudioDecodeError("The recording could not be decoded as audio: unknown format.")
+    command = [ffmpeg_exe(), "-nostdin", "-v", "error", *INPUT_SAFETY, "-f", DEMUXERS[container]]
+    # No metadata in the output: a tag could hold the word "data" (see _fix_wav_sizes).
+    command += ["-i", path, "-vn", "-map_metadata", "-1", "-ac", "1", "-ar", "16000"]
     if max_seconds is not None:
         command += ["-t", f"{max_seconds + 1:.3f}"]
     command += ["-f", "wav", "-acodec", "pcm_s16le", "-"]
     try:
         done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as e:
-        raise AudioDecodeError("The recording took too long to decode.") from e
+    except subprocess.TimeoutExpired as e:  # run() has killed ffmpeg
+        raise DecodeTimeoutError("The recording took too long to decode.") from e
     if done.returncode != 0 or len(done.stdout) <= 44:
         raise AudioDecodeError("The recording could not be decoded as audio.")
-    segment = AudioSegment.from_wav(io.BytesIO(_fix_wav_sizes(done.stdout)))
-    return Pcm(data=segment.raw_data, sample_rate=segment.frame_rate)
+    return pcm_from_ffmpeg_wav(done.stdout)
+
+
+def pcm_from_ffmpeg_wav(wav: bytes) -> Pcm:
+    """The PCM inside ffmpeg's piped WAV output; AudioDecodeError if it is not one."""
+    # The standard library's reader, not pydub's: on a WAV it cannot parse, pydub falls
+    # back to running ffprobe, which imageio-ffmpeg does not ship (an OSError, a 500).
+    try:
+        with wave.open(io.BytesIO(_fix_wav_sizes(wav)), "rb") as reader:
+            if reader.getsampwidth() != 2 or reader.getnchannels() != 1:
+                raise AudioDecodeError("The recording could not be decoded as audio.")
+            return Pcm(
+                data=reader.readframes(reader.getnframes()), sample_rate=reader.getframerate()
+            )
+    except (wave.Error, EOFError) as e:
+        raise AudioDecodeError("The recording could not be decoded as audio.") from e
 
 
 def _fix_wav_sizes(wav: bytes) -> bytes:

@@ -26,6 +26,10 @@ class AudioDecodeError(SpeechError):
     """Uploaded bytes could not be decoded as audio (422)."""
 
 
+class DecodeTimeoutError(AudioDecodeError):
+    """Decoding ran past its hard time limit and was stopped."""
+
+
 class NoSpeechError(SpeechError):
     """The audio decoded but no speech was recognised in it."""
 

@@ -12,10 +12,12 @@ from . import (
     entries,
     errors,
     journal,
+    json_limits,
     narration,
     pages,
     preferences,
     security,
+    urls,
 )
 
 
@@ -24,6 +26,9 @@ def init_app(app: Flask) -> None:
     blueprint."""
     security.init_app(app)
     errors.register(app)
+    json_limits.init_app(app)
+    # Before the blueprints, whose rules use it.
+    app.url_map.converters["id"] = urls.RowIdConverter
     auth.init_app(app)
     for module in (pages, api, narration, commands, preferences, auth, entries, journal):
         app.register_blueprint(module.bp)

@@ -85,13 +85,13 @@ def list_entries() -> Response:
     return jsonify(entries=[entry_json(e) for e in found])
 
 
-@bp.get("/<int:entry_id>")
+@bp.get("/<id:entry_id>")
 def one(entry_id: int) -> Response:
     """One entry."""
     return jsonify(entry_json(_owned(entry_id)))
 
 
-@bp.patch("/<int:entry_id>")
+@bp.patch("/<id:entry_id>")
 def correct(entry_id: int) -> Response:
     """JSON {"transcript": "..."}: the person's correction."""
     entry = _owned(entry_id)
@@ -102,14 +102,14 @@ def correct(entry_id: int) -> Response:
     return jsonify(entry_json(entry))
 
 
-@bp.delete("/<int:entry_id>")
+@bp.delete("/<id:entry_id>")
 def delete(entry_id: int) -> tuple[str, int]:
     """Delete the entry and its recording."""
     journal.delete_entry(_owned(entry_id))
     return "", 204
 
 
-@bp.post("/<int:entry_id>/retry")
+@bp.post("/<id:entry_id>/retry")
 @per_account("RETRY_RATE_LIMIT", RETRIES)
 def retry(entry_id: int) -> tuple[Response, int]:
     """Transcribe a failed entry again: 202 with the entry, now pending."""
@@ -118,7 +118,7 @@ def retry(entry_id: int) -> tuple[Response, int]:
     return jsonify(entry_json(entry)), 202
 
 
-@bp.get("/<int:entry_id>/audio")
+@bp.get("/<id:entry_id>/audio")
 def audio(entry_id: int) -> Response:
     """The entry's recording, to its owner only; Range requests work."""
     entry = _owned(entry_id)

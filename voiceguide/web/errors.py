@@ -6,19 +6,27 @@ clients decide by the code. The HTTP status is chosen here, once, from the code.
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import VoiceguideError
+from ..extensions import db, limiter
+from ..resource_errors import translate
 from ..speech.base import AudioDecodeError, EngineUnavailableError, SpeechError
 
 STATUS_BY_CODE = {
     "bad_request": 400,
     "csrf_expired": 400,
     "empty_recording": 400,
+    "invalid_text": 400,
+    "query_too_long": 400,
+    "json_too_deep": 400,
     "sign_in_required": 401,
     "forbidden": 403,
     "not_found": 404,
@@ -29,9 +37,14 @@ STATUS_BY_CODE = {
     "unsupported_format": 415,
     "undecodable": 422,
     "too_long": 422,
+    "implausible_audio": 422,
+    "decode_timeout": 422,
     "rate_limited": 429,
     "server_error": 500,
     "engine_unavailable": 503,
+    "busy": 503,
+    "database_busy": 503,
+    "insufficient_storage": 507,
 }
 # The code of an error raised by Flask or Werkzeug itself, by its status.
 CODE_BY_STATUS = {
@@ -46,6 +59,7 @@ CODE_BY_STATUS = {
     422: "undecodable",
     429: "rate_limited",
     503: "engine_unavailable",
+    507: "insufficient_storage",
 }
 # Sentences for people, by code, when the error carries none of its own.
 MESSAGES = {
@@ -72,17 +86,19 @@ def wants_json() -> bool:
 
 
 def error_response(
-    code: str, message: str | None = None, status: int | None = None
+    code: str, message: str | None = None, status: int | None = None, retry_after: int | None = None
 ) -> ResponseReturnValue:
     """The single error response: JSON for the API, an HTML page for people.
 
-    The status follows from the code, unless Werkzeug already chose one (`status`).
+    The status follows from the code, unless Werkzeug already chose one (`status`);
+    `retry_after` (seconds) tells clients when a wait is over.
     """
     status = status or STATUS_BY_CODE[code]
     message = message or MESSAGES.get(code, "Error.")
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
     if wants_json():
-        return jsonify(error=message, code=code), status
-    return render_template("error.html", status=status, message=message), status
+        return jsonify(error=message, code=code), status, headers
+    return render_template("error.html", status=status, message=message), status, headers
 
 
 def register(app: Flask) -> None:
@@ -90,7 +106,19 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(VoiceguideError)
     def _ours(e: VoiceguideError) -> ResponseReturnValue:
-        return error_response(e.code, e.message)
+        return error_response(e.code, e.message, retry_after=e.retry_after)
+
+    # A full disk or a database lock held past its timeout: our codes, not a bare 500.
+    @app.errorhandler(OSError)
+    @app.errorhandler(DBAPIError)
+    def _resources(e: Exception) -> ResponseReturnValue:
+        if isinstance(e, DBAPIError):
+            db.session.rollback()
+        ours = translate(e)
+        if ours is None:
+            raise e  # a real fault: Flask logs it and answers 500 as for any other
+        app.logger.warning("%s: %s", ours.code, e)
+        return error_response(ours.code, ours.message, retry_after=ours.retry_after)
 
     @app.errorhandler(CSRFError)
     def _csrf(e: CSRFError) -> ResponseReturnValue:
@@ -99,7 +127,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(RateLimitExceeded)
     def _limited(e: RateLimitExceeded) -> ResponseReturnValue:
         # Each limit carries its own sentence (web.limits); the code is always rate_limited.
-        return error_response("rate_limited", e.description if e.limit.error_message else None)
+        window = limiter.current_limit
+        wait = max(1, int(window.reset_at - time.time())) if window is not None else 60
+        message = e.description if e.limit.error_message else None
+        return error_response("rate_limited", message, retry_after=wait)
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException) -> ResponseReturnValue:

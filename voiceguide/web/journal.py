@@ -145,7 +145,7 @@ def _back_to_journal(entry: Entry | None = None) -> str:
     return url_for("journal.page", _anchor=anchor)
 
 
-@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@bp.route("/entries/<id:entry_id>/edit", methods=["GET", "POST"])
 def edit(entry_id: int) -> ResponseReturnValue:
     """Correct a transcript; the machine's text is kept alongside."""
     entry = owned_entry(current_user, entry_id)
@@ -160,7 +160,7 @@ def edit(entry_id: int) -> ResponseReturnValue:
     return render_template("journal/edit.html", entry=entry, form=form), status
 
 
-@bp.route("/entries/<int:entry_id>/delete", methods=["GET", "POST"])
+@bp.route("/entries/<id:entry_id>/delete", methods=["GET", "POST"])
 def delete(entry_id: int) -> ResponseReturnValue:
     """Ask, then delete an entry and its recording."""
     entry = owned_entry(current_user, entry_id)

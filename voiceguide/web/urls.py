@@ -1,14 +1,34 @@
-"""URLs the views share: a part's narration, by the hash of what it sounds like."""
+"""URLs the views share: a part's narration by the hash of what it sounds like; row ids."""
 
 from __future__ import annotations
 
 from flask import url_for
+from werkzeug.routing import IntegerConverter
 
 from ..narration import narration
 from ..program import Part
 from ..speech.narration_cache import EXTENSION
 
+MAX_ROW_ID = 2**31 - 1
+NO_ROW = 0
+"""Row ids start at 1."""
+
 
 def audio_url(part: Part) -> str:
     """Content-addressed URL of a part's narration."""
     return url_for("narration.audio", key=narration().key_for(part), ext=EXTENSION)
+
+
+class RowIdConverter(IntegerConverter):
+    """`<id:entry_id>`: digits; an id the database cannot hold becomes 0, which names no row.
+
+    PostgreSQL's INTEGER is 32-bit (SQLite's is 64-bit): an id past 2**31 - 1 names no
+    row on either, and passing it on would make the driver overflow (a 500). Refusing it
+    in the converter instead would turn a PATCH into a 405 (Werkzeug checks methods
+    before converters), so it routes as usual and the view answers 404 like for any
+    missing entry.
+    """
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if number <= MAX_ROW_ID else NO_ROW

@@ -3,16 +3,14 @@
 // typed-answer forms (which work without JavaScript; with it they send through the outbox).
 
 import { $, $$, uuid } from './dom.js';
+import { waitMessage } from './outbox.js';
 
 export function showOutboxProgress(outbox, view, { stage, loginUrl }) {
   const uploading = () => view.announce('Uploading your answer\u2026');
   outbox.addEventListener('checking', uploading);
   outbox.addEventListener('uploading', uploading);
   outbox.addEventListener('retrying', (event) => {
-    const seconds = Math.round(event.detail.delay / 1000);
-    view.announce(
-      `Could not reach the server. Your answer is kept on this device; trying again in ${seconds} s.`,
-    );
+    view.announce(waitMessage(event.detail.code, Math.round(event.detail.delay / 1000)));
   });
   outbox.addEventListener('saved', (event) => {
     view.announce(event.detail.record.blob ? 'Saved. Making the transcript\u2026' : 'Saved.');

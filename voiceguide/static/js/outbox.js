@@ -55,15 +55,33 @@ class Store {
   }
 }
 
+const WAIT_CODES = new Set(['insufficient_storage', 'busy', 'database_busy']);
+
+/**
+ * What the person is told while an answer waits on this device to be sent again.
+ * @param {string|undefined} code the server's error code (undefined: no answer at all)
+ * @param {number} seconds until the next attempt
+ * @returns {string}
+ */
+export function waitMessage(code, seconds) {
+  const kept = `Your answer is kept on this device; trying again in ${seconds} s.`;
+  if (code === 'insufficient_storage') return `The server's storage is full. ${kept}`;
+  if (code === 'busy' || code === 'database_busy') return `The server is busy. ${kept}`;
+  return `Could not reach the server. ${kept}`;
+}
+
 /**
  * What to do with an answer after the server's response to its upload, by the status and the
  * error body's machine `code` (never its sentence).
  * @param {number} status
  * @param {string|undefined} code
- * @returns {'saved'|'retry'|'renew-token'|'hold'|'refuse'}
+ * @returns {'saved'|'wait'|'retry'|'renew-token'|'hold'|'refuse'}
  */
 export function policyFor(status, code) {
   if (status >= 200 && status < 300) return 'saved';
+  // The server is out of space or busy: nothing is wrong with the answer. Kept here and sent
+  // again later, and the person is told why it waits (waitMessage).
+  if (status === 507 || (code && WAIT_CODES.has(code))) return 'wait';
   // The server or the network is busy or down: the same request may work later.
   if (status >= 500 || status === 429 || status === 408) return 'retry';
   if (code === 'csrf_expired') return 'renew-token';
@@ -193,8 +211,9 @@ export class Outbox extends EventTarget {
         this.attempts.delete(id);
         this.emit('saved', { record, entry: body });
         this.follow(record, body);
-      } else if (policy === 'retry') {
-        this.retryLater(record, body.error);
+      } else if (policy === 'retry' || policy === 'wait') {
+        const after = Number(response.headers.get('Retry-After')) || 0;
+        this.retryLater(record, body.error, body.code, after * 1000);
       } else if (policy === 'hold') {
         // Signed out, or the page's security token expired: kept here, sent after a reload.
         const detail = { record, status: response.status, code: body.code, error: body.error };
@@ -223,11 +242,13 @@ export class Outbox extends EventTarget {
     return form;
   }
 
-  retryLater(record, reason) {
+  // `atLeastMs`: the server's Retry-After, when it said how long to wait.
+  retryLater(record, reason, code = undefined, atLeastMs = 0) {
     const attempt = (this.attempts.get(record.client_id) ?? 0) + 1;
     this.attempts.set(record.client_id, attempt);
-    const delay = Math.min(MAX_DELAY_MS, 1000 * 2 ** (attempt - 1));
-    this.emit('retrying', { record, delay, attempt, reason });
+    const backoff = Math.min(MAX_DELAY_MS, 1000 * 2 ** (attempt - 1));
+    const delay = Math.max(backoff, Math.min(atLeastMs, MAX_DELAY_MS));
+    this.emit('retrying', { record, delay, attempt, reason, code });
     setTimeout(() => this.send(record), delay);
   }
 

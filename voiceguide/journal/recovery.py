@@ -1,0 +1,67 @@
+"""Start-up recovery of the recordings folder: remove what a killed process left behind.
+
+Two kinds of leftovers: `.upload-*.part` files (killed while receiving) and recording
+files without a row (killed after the file was renamed into place but before its row
+was committed). Neither was ever acknowledged: the row is committed before any 2xx.
+
+Why removing them cannot lose an answer being saved right now by another process: every
+upload holds the store's shared lock from its first byte on disk until its row is
+committed (journal/entries.py), and this runs only while holding the exclusive lock.
+So at the moment the files are listed and the rows looked up, no process is between
+writing a file and committing its row; a file without a row then can never get one.
+If another process is mid-upload the lock is not granted within `wait_s`, and recovery
+waits for the next start (or a later call) rather than guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Entry
+from .recordings import store
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Removed:
+    """What recovery removed."""
+
+    partial: int
+    orphans: int
+
+
+def remove_leftovers(wait_s: float = 10.0) -> Removed | None:
+    """Remove partial uploads and recordings without a row; None when uploads kept the lock."""
+    recordings = store()
+    with recordings.exclusive(wait_s) as held:
+        if not held:
+            current_app.logger.info("recovery skipped: uploads in progress")
+            return None
+        partial = recordings.sweep_partial_uploads(max_age_s=0)
+        names = recordings.names()
+        known: set[str] = set()
+        for start in range(0, len(names), BATCH):
+            batch = names[start : start + BATCH]
+            known.update(
+                path
+                for path in db.session.scalars(
+                    select(Entry.recording_path).where(Entry.recording_path.in_(batch))
+                )
+                if path is not None
+            )
+        db.session.rollback()  # end the read before the lock goes
+        orphans = [name for name in names if name not in known]
+        for name in orphans:
+            recordings.delete(name)
+    if partial or orphans:
+        current_app.logger.warning(
+            "recovery: removed %s partial uploads and %s recordings without a row",
+            partial,
+            len(orphans),
+        )
+    return Removed(partial=partial, orphans=len(orphans))
