@@ -37,6 +37,7 @@ def make_app(tmp_path, fake_engines):
             "STT_ENGINE": "fake",
             "SECRET_KEY": "test-secret",
             "START_WORKER": False,
+            "WARM_NARRATION": False,
             # CSRF on, as in production (Flask-WTF turns it off under TESTING otherwise).
             "WTF_CSRF_ENABLED": True,
             # Cheap argon2id hashes: the production cost makes every sign-up take 0.2 s.

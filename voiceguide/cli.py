@@ -13,7 +13,7 @@ from tqdm import tqdm
 from werkzeug.serving import run_simple
 
 from .jobs import backends
-from .narration import narration
+from .narration import narration, spoken_texts, start_warming
 from .program import current_program
 from .speech import registry
 from .speech.audio import decode_file
@@ -24,7 +24,7 @@ def pregenerate_all(app: Flask, progress: bool = True) -> dict[str, Any]:
     """Render every part of the program into the cache; return counts and seconds."""
     with app.app_context():
         cache = narration().cache
-        texts = list(dict.fromkeys(p.text for s in current_program().stages for p in s.parts))
+        texts = spoken_texts(current_program())
         made = skipped = 0
         started = time.perf_counter()
         for text in tqdm(texts, desc="narration", unit="part", disable=not progress):
@@ -67,6 +67,8 @@ def serve(host: str, port: int) -> None:
     # Started now rather than at the first request, so that recordings left pending by
     # a crash are transcribed even if nobody opens the app after the restart.
     backends.start(app)
+    # The first Start should not wait for its narration to be made (4-5 s on a fresh install).
+    start_warming(app)
     # SIGTERM (systemd, docker stop, kill) exits like Ctrl-C, so the worker's exit hook
     # hands running jobs back to "pending" instead of leaving them to go stale.
     signal.signal(signal.SIGTERM, _exit)

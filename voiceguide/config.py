@@ -42,6 +42,7 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "PROGRAM_FILE": str,
     "WORKERS": _whole,
     "START_WORKER": _flag,
+    "WARM_NARRATION": _flag,
 }
 # Every typed setting, whichever layer set it, is normalised once at start by these; code
 # that reads a setting never converts it again. None stays None where a default allows it.
@@ -52,6 +53,7 @@ _TYPES: dict[str, Callable[[Any], Any]] = {
     "SESSION_GIVE_UP_SECONDS": float,
     "WORKERS": _whole,
     "START_WORKER": _flag,
+    "WARM_NARRATION": _flag,
     "TRANSCRIBE_MAX_ATTEMPTS": _whole,
     "TRANSCRIBE_RETRY_DELAY": float,
     "TRANSCRIBE_STALE_SECONDS": float,
@@ -77,6 +79,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PROGRAM_FILE": str(DEFAULT_PROGRAM),
         "WORKERS": None,  # None means one per core
         "START_WORKER": True,
+        # Render missing narration in a background thread as a serving process starts.
+        "WARM_NARRATION": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

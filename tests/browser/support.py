@@ -62,8 +62,13 @@ def status(page: Page):
 
 
 def expect_complete(page: Page, timeout: float = 60_000) -> None:
-    """Wait until the stage says it is complete."""
+    """Wait until the stage says it is complete (every question answered)."""
     expect(page.locator("#complete-note")).to_contain_text("Stage complete", timeout=timeout)
+
+
+def expect_ending(page: Page, text: str, timeout: float = 60_000) -> None:
+    """Wait until the stage has ended, saying `text`."""
+    expect(page.locator("#complete-note")).to_contain_text(text, timeout=timeout)
 
 
 def sign_in(page: Page, name: str) -> None:

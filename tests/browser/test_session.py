@@ -15,6 +15,7 @@ from tests.browser.support import (
     STAGE,
     entries,
     expect_complete,
+    expect_ending,
     sign_in,
     sign_up,
     start_at,
@@ -125,12 +126,19 @@ def test_voice_command_repeat_plays_the_question_again_and_saves_nothing(open_pa
 
 
 def test_voice_command_skip_moves_on_and_saves_nothing(open_page):
-    """ "Next question" (the skip command) at each prompt: the stage ends, no entry saved."""
+    """ "Next question" (the skip command) at each prompt: the stage ends, no entry saved, and
+    the ending says so: no "Stage complete", no praise; the closing's unanswered variant."""
     page = open_page(mic="skip", stt="whisper")
+    page.add_init_script(TRACK_PLAYS)
     sign_up(page)
     posts = recorder(page)
     start_session(page)
-    expect_complete(page)
+    expect_ending(page, "None of the 2 questions has an answer yet")
+    expect(page.locator("#complete-note")).not_to_contain_text("complete")
+    expect(page.get_by_role("button", name="Answer Question 1 now")).to_be_visible()
+    variant = page.locator("li[data-part='closing']").get_attribute("data-audio-unanswered")
+    assert variant in page.evaluate("window.__plays")
+    assert plays_of(page, "closing") == 0
     assert len(posts["commands"]) == 2  # one "skip" per question
     assert posts["entries"] == []
     assert entries(page) == []

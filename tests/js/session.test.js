@@ -102,7 +102,7 @@ beforeEach(() => {
 });
 
 test('start plays each part in turn, and the end of the last one completes the stage', async () => {
-  const { session, player } = makeSession([
+  const { session, player, view } = makeSession([
     ['intro', 'intro'],
     ['closing', 'closing'],
   ]);
@@ -115,7 +115,10 @@ test('start plays each part in turn, and the end of the last one completes the s
   assert.equal(session.index, 1);
   await player.end();
   assert.equal(session.state, 'done');
-  assert.ok(storage.getItem('voiceguide:complete::p:s'), 'the completion is remembered');
+  await settle();
+  const ending = view.shown.find(([name]) => name === 'showEnding');
+  assert.ok(ending, 'the ending is shown');
+  assert.equal(ending[1].signedIn, false);
 });
 
 test('pause during narration holds the audio; resume plays on from there', () => {

@@ -30,6 +30,8 @@ class PiperNarrator:
     """Loads the voice once; synthesises text to WAV."""
 
     name = "piper"
+    offline = True
+    """Runs on this machine: a person's own words may be read back with it."""
 
     def __init__(self, model_path: str, config_path: str, options: PiperOptions | None = None):
         try:
