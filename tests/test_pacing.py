@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from tests.fakes import FakeTTS
-from voiceguide.narration import narration, spoken_texts, start_warming
 from voiceguide.config import DEFAULT_PROGRAM
+from voiceguide.narration import narration, spoken_texts, start_warming
 from voiceguide.program import ProgramError, load_program
 from voiceguide.speech import pauses, registry
 from voiceguide.speech.narration_cache import NarrationCache
