@@ -101,3 +101,21 @@ test('a paused turn shifts the clock: the quiet during a pause is not counted', 
   assert.equal(voice.hear(0, 70_000).stop, null, 'ten seconds of quiet heard, not seventy');
   assert.equal(voice.hear(0, 90_000).stop, 'no-speech');
 });
+
+test('what is happening now replaces a stale one still waiting; events always wait', () => {
+  const said = [];
+  const clock = fakeClock();
+  const announcer = new Announcer((text) => said.push(text), { setTimer: clock.setTimer });
+  announcer.say('Transcript ready. Saved to your journal.');
+  announcer.say('Playing: Question 2', { tag: 'now' });
+  announcer.say('Recording. Listening for your answer.', { tag: 'now' });
+  announcer.say('Your answer is kept on this device.');
+  clock.tick();
+  clock.tick();
+  clock.tick();
+  assert.deepEqual(said, [
+    'Transcript ready. Saved to your journal.',
+    'Recording. Listening for your answer.',
+    'Your answer is kept on this device.',
+  ]);
+});

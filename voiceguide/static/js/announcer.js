@@ -19,7 +19,7 @@ export class Announcer {
     this.write = write;
     this.minMs = minMs;
     this.setTimer = (/** @type {() => void} */ fn, /** @type {number} */ ms) => setTimer(fn, ms);
-    /** @type {string[]} */
+    /** @type {{text: string, tag?: string}[]} */
     this.queue = [];
     this.busy = false;
     this.last = '';
@@ -27,27 +27,35 @@ export class Announcer {
 
   /**
    * Queue `text`; said at once when nothing else is being said. The same text twice in a
-   * row, while the first is still showing or waiting, is said once.
+   * row, while the first is still showing or waiting, is said once. A `tag`ged announcement
+   * (what is happening now: "Playing: ...") replaces one with the same tag still waiting, so
+   * that the queue never says what is no longer true; untagged ones (an answer saved) always
+   * wait their turn.
    * @param {string} text
+   * @param {{tag?: string}} [options]
    */
-  say(text) {
+  say(text, { tag } = {}) {
     if (!text) return;
+    if (tag) {
+      this.queue = this.queue.filter((item) => item.tag !== tag);
+    }
     const latest = this.queue.length
-      ? this.queue[this.queue.length - 1]
+      ? this.queue[this.queue.length - 1].text
       : this.busy
         ? this.last
         : '';
     if (text === latest) return;
-    this.queue.push(text);
+    this.queue.push({ text, tag });
     if (!this.busy) this.next();
   }
 
   next() {
-    const text = this.queue.shift();
-    if (text === undefined) {
+    const item = this.queue.shift();
+    if (item === undefined) {
       this.busy = false;
       return;
     }
+    const text = item.text;
     this.busy = true;
     this.last = text;
     this.write(text);
@@ -56,6 +64,6 @@ export class Announcer {
 
   /** Everything queued and not yet said, in order (tests, and a page about to be left). */
   get pending() {
-    return [...this.queue];
+    return this.queue.map((item) => item.text);
   }
 }

@@ -116,7 +116,9 @@ export class SessionView {
   announce(text) {
     const note = this.note;
     this.note = '';
-    this.announcer.say(note ? `${note} ${text}` : text);
+    // What is happening now is tagged: a newer one replaces it while it waits in the queue.
+    const now = /^(Playing|Recording|Paused|Uploading)\b/.test(text);
+    this.announcer.say(note ? `${note} ${text}` : text, now && !note ? { tag: 'now' } : {});
   }
 
   /** @param {string} title a part whose narration is still being made on the server */
