@@ -33,9 +33,14 @@ document.addEventListener('DOMContentLoaded', () => {
     .observe(status, {childList: true, characterData: true, subtree: true});
 });
 """
-# When each narration started to play, by URL path.
+# When each narration started to play, by URL path; when the transcript card was filled.
 TRACK_PLAY_TIMES = """
 window.__playTimes = [];
+document.addEventListener('DOMContentLoaded', () => {
+  const text = document.getElementById('answer-text');
+  if (text) new MutationObserver(() => { window.__shownAt ??= performance.now(); })
+    .observe(text, {childList: true, characterData: true, subtree: true});
+});
 document.addEventListener('playing', (e) => {
   if (e.target.id === 'narration')
     window.__playTimes.push([new URL(e.target.currentSrc).pathname, performance.now()]);
@@ -152,7 +157,7 @@ def test_the_beat_the_saved_cue_and_the_transcript_card(open_page):
     start_at(page)
     text = page.locator("#answer-text")
     expect(text).to_have_text("a fake transcript", timeout=20_000)
-    shown_at = page.evaluate("performance.now()")
+    shown_at = page.evaluate("window.__shownAt")
     expect(page.locator("#now-label")).to_contain_text("Question 2", timeout=15_000)
     page.wait_for_function("window.__playTimes.length >= 2")
     next_at = page.evaluate("window.__playTimes.at(-1)[1]")
@@ -162,8 +167,11 @@ def test_the_beat_the_saved_cue_and_the_transcript_card(open_page):
     # Announcements queued, never overwritten: each one reached the live region, in order.
     words = said(page)
     ready = words.index("Transcript ready. Saved to your journal.")
-    assert ready < words.index("Playing: Question 2")
     assert "Saved. Making the transcript…" in words[:ready]
+    # The next question was announced after it, never over it, and only once it had been said.
+    assert words[ready + 1] == "Playing: Question 2", words
+    times = dict(page.evaluate("window.__said"))
+    assert next_at - times["Transcript ready. Saved to your journal."] >= 2500
 
     card = page.locator("#answer")
     card.get_by_role("button", name="Edit").click()

@@ -119,3 +119,19 @@ test('what is happening now replaces a stale one still waiting; events always wa
     'Your answer is kept on this device.',
   ]);
 });
+
+test('idle() waits until everything queued has been said', async () => {
+  const clock = fakeClock();
+  const announcer = new Announcer(() => {}, { setTimer: clock.setTimer });
+  await announcer.idle(); // nothing queued: at once
+  announcer.say('Transcript ready. Saved to your journal.');
+  let idle = false;
+  announcer.idle().then(() => {
+    idle = true;
+  });
+  await Promise.resolve();
+  assert.equal(idle, false);
+  clock.tick();
+  await Promise.resolve();
+  assert.equal(idle, true);
+});

@@ -23,6 +23,17 @@ export class Announcer {
     this.queue = [];
     this.busy = false;
     this.last = '';
+    /** @type {(() => void)[]} */
+    this.waiting = [];
+  }
+
+  /**
+   * Resolves once everything queued has been said and left in place long enough.
+   * @returns {Promise<void>}
+   */
+  idle() {
+    if (!this.busy) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   /**
@@ -53,6 +64,7 @@ export class Announcer {
     const item = this.queue.shift();
     if (item === undefined) {
       this.busy = false;
+      for (const resolve of this.waiting.splice(0)) resolve();
       return;
     }
     const text = item.text;

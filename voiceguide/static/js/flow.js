@@ -232,7 +232,10 @@ export class Session {
         if (this.actOn(outcome)) return;
         // The beat: the answer is in, the "saved" cue has sounded; a few seconds of quiet
         // before the next part, so that it does not rush in on the person's last word.
-        if (this.prefs.handsFree && index < this.parts.length - 1) await sleep(BEAT_MS, signal);
+        if (this.prefs.handsFree && index < this.parts.length - 1) {
+          await this.view.announced(); // "Saved to your journal" is said before the quiet
+          await sleep(BEAT_MS, signal);
+        }
       }
     }
     if (!this.prefs.handsFree && index < this.parts.length - 1) {

@@ -121,6 +121,11 @@ export class SessionView {
     this.announcer.say(note ? `${note} ${text}` : text, now && !note ? { tag: 'now' } : {});
   }
 
+  /** Resolves when every queued announcement has been said (the beat waits for it). */
+  announced() {
+    return this.announcer.idle();
+  }
+
   /** @param {string} title a part whose narration is still being made on the server */
   showPreparing(title) {
     this.announce(`${title} is still being prepared: its words are shown. It plays in a moment.`);
