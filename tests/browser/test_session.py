@@ -92,8 +92,9 @@ def test_a_whole_stage_completes_hands_free_after_one_click(open_page):
     expect(page.locator("#answer-title")).to_have_text("Saved to your journal")
     first = page.locator("#answer-text").inner_text()
     assert wer(PHRASES["answer"], first) <= 0.2, first
-    # The first answer's transcript stays until the second one replaces it.
-    expect(page.locator("#now-label")).to_contain_text("Question 2")
+    # The first answer's transcript stays until the second one replaces it; the next question
+    # comes after the beat (the announcement said, then a few seconds of quiet).
+    expect(page.locator("#now-label")).to_contain_text("Question 2", timeout=15_000)
     expect(page.locator("#answer-text")).to_have_text(first)
     expect_complete(page)
     found = wait_for_entries(page, 2)
@@ -208,8 +209,9 @@ def test_microphone_refused_shows_an_alert_and_typing_still_works(open_page):
     field.fill("I noticed that I was calm.")
     page.locator("li[data-part='prompt-1']").get_by_role("button", name="Save typed answer").click()
     expect(page.locator("#answer-text")).to_have_text("I noticed that I was calm.")
-    # The session goes on to the next question, where the microphone is refused again.
-    expect(page.locator("#now-label")).to_contain_text("Question 2")
+    # After the beat the session goes on to the next question, where the microphone is
+    # refused again.
+    expect(page.locator("#now-label")).to_contain_text("Question 2", timeout=15_000)
     expect(page.locator("#typed-prompt-2")).to_be_focused(timeout=20_000)
     found = wait_for_entries(page, 1)
     assert found[0]["kind"] == "typed" and found[0]["transcript"] == "I noticed that I was calm."
