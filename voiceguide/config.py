@@ -51,6 +51,7 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "DECODE_TIMEOUT_SECONDS": float,
     "MAX_CONCURRENT_DECODES": _whole,
     "SHUTDOWN_GRACE_SECONDS": float,
+    "WARM_NARRATION": _flag,
 }
 # Every typed setting, whichever layer set it, is normalised once at start by these; code
 # that reads a setting never converts it again. None stays None where a default allows it.
@@ -61,6 +62,7 @@ _TYPES: dict[str, Callable[[Any], Any]] = {
     "SESSION_GIVE_UP_SECONDS": float,
     "WORKERS": _whole,
     "START_WORKER": _flag,
+    "WARM_NARRATION": _flag,
     "TRANSCRIBE_MAX_ATTEMPTS": _whole,
     "TRANSCRIBE_RETRY_DELAY": float,
     "TRANSCRIBE_STALE_SECONDS": float,
@@ -98,6 +100,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "WORKERS": None,  # None means one per core
         "START_WORKER": True,
         "SECRET_KEY_FILE": None,  # None means DATA_DIR/secret_key
+        # Render missing narration in a background thread as a serving process starts.
+        "WARM_NARRATION": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

@@ -62,7 +62,7 @@ def status(page: Page):
 
 
 def expect_complete(page: Page, timeout: float = 60_000) -> None:
-    """Wait until the stage says it is complete."""
+    """Wait until the stage says it is complete (every question answered)."""
     expect(page.locator("#complete-note")).to_contain_text("Stage complete", timeout=timeout)
 
 
@@ -70,6 +70,11 @@ def sign_out(page: Page) -> None:
     """Press Sign out and wait until it is done: it first sends any answer still waiting."""
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("link", name="Sign in")).to_be_visible(timeout=20_000)
+
+
+def expect_ending(page: Page, text: str, timeout: float = 60_000) -> None:
+    """Wait until the stage has ended, saying `text`."""
+    expect(page.locator("#complete-note")).to_contain_text(text, timeout=timeout)
 
 
 def sign_in(page: Page, name: str) -> None:

@@ -71,7 +71,7 @@ def test_progress_counts_stages_with_every_question_answered(app, client, owner)
     html = client.get("/journal").get_data(as_text=True)
     assert "You have completed 1 of 7 stages." in html
     assert '<progress max="7" value="1"' in html
-    assert "3 of 3 questions answered (complete)" in html
+    assert "3 of 3 questions answered: complete" in html
     assert "1 of 3 questions answered" in html
 
 

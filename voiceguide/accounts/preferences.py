@@ -1,4 +1,4 @@
-"""A person's guided-session preferences (speed, hands-free, pause, shortcuts), kept on the
+"""A person's guided-session preferences (speed, hands-free, pauses, cues, shortcuts), kept on the
 account so that they follow the person to another browser."""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from ..models import User
 
 RATES = (0.75, 1, 1.25, 1.5)
 PAUSES = (1.5, 2, 3, 5, 10, None)  # None: long answers, no stop on silence
-CHOICES = {"rates": list(RATES), "pauses": list(PAUSES)}
-"""The speed and pause choices, handed to the stage template and its script."""
-FIELDS = ("rate", "handsFree", "pauseSeconds", "shortcuts")
+GIVE_UPS = (30, 60, 120, 300, None)  # quiet before a silent answer turn pauses; None: never
+CHOICES = {"rates": list(RATES), "pauses": list(PAUSES), "give_ups": list(GIVE_UPS)}
+"""The speed, pause and give-up choices, handed to the stage template and its script."""
+FIELDS = ("rate", "handsFree", "pauseSeconds", "giveUpSeconds", "spokenCue", "shortcuts")
 
 
 def _number(value: object) -> bool:
@@ -25,7 +26,9 @@ def _valid(name: str, value: object) -> bool:
         return _number(value) and value in RATES
     if name == "pauseSeconds":
         return value is None or (_number(value) and value in PAUSES)
-    return isinstance(value, bool)  # handsFree, shortcuts
+    if name == "giveUpSeconds":
+        return value is None or (_number(value) and value in GIVE_UPS)
+    return isinstance(value, bool)  # handsFree, spokenCue, shortcuts
 
 
 def session_preferences(user: User) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..errors import BadRequest, NotFound
 from ..journal import entries as journal
+from ..journal import readback
 from ..models import Entry, isoformat
 from ..program import current_program
 from .limits import ANSWERS, RETRIES, per_account
@@ -129,3 +130,12 @@ def audio(entry_id: int) -> Response:
         path, mimetype=entry.recording_mimetype or "application/octet-stream", conditional=True
     )
     return response  # never cached: see web.security
+
+
+@bp.get("/<id:entry_id>/speech")
+def speech(entry_id: int) -> Response:
+    """The answer read aloud by the narration voice, streamed as it is made; never cached."""
+    chunks = readback.read_back(current_user._get_current_object(), entry_id)
+    response = Response(chunks, mimetype=readback.MIMETYPE)
+    response.headers["Cache-Control"] = "no-store"
+    return response

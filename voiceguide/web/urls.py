@@ -32,3 +32,17 @@ class RowIdConverter(IntegerConverter):
     def to_python(self, value: str) -> int:
         number = int(value)
         return number if number <= MAX_ROW_ID else NO_ROW
+
+
+def text_audio_url(spoken: str) -> str:
+    """Content-addressed URL of any of the program's narration texts (a variant, a cue)."""
+    return url_for("narration.audio", key=narration().key_for_text(spoken), ext=EXTENSION)
+
+
+def stage_audio(parts: tuple[Part, ...]) -> dict[str, str]:
+    """Narration URLs by part id; a closing's variant under "<id>:unanswered"."""
+    urls = {p.id: audio_url(p) for p in parts}
+    for part in parts:
+        if part.unanswered_spoken:
+            urls[f"{part.id}:unanswered"] = text_audio_url(part.unanswered_spoken)
+    return urls
