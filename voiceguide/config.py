@@ -126,6 +126,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "COMMAND_RATE_LIMIT": "60 per minute; 600 per hour",  # voice commands checked
         "RETRY_RATE_LIMIT": "20 per minute; 100 per hour",  # failed transcriptions retried
         "EXPORT_RATE_LIMIT": "10 per minute; 60 per hour",  # journal downloads
+        "READBACK_RATE_LIMIT": "30 per minute; 300 per hour",  # answers read aloud
         # Wrong passwords where a signed-in person confirms one (deletion, password change).
         "PASSWORD_CHECK_RATE_LIMIT": "5 per minute; 20 per hour",
         "STORAGE_QUOTA_MB": 2048,  # recordings kept per account

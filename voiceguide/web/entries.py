@@ -12,7 +12,7 @@ from ..journal import entries as journal
 from ..journal import readback
 from ..models import Entry, isoformat
 from ..program import current_program
-from .limits import ANSWERS, RETRIES, per_account
+from .limits import ANSWERS, READBACKS, RETRIES, per_account
 
 bp = Blueprint("entries", __name__, url_prefix="/api/entries")
 
@@ -133,6 +133,7 @@ def audio(entry_id: int) -> Response:
 
 
 @bp.get("/<id:entry_id>/speech")
+@per_account("READBACK_RATE_LIMIT", READBACKS)
 def speech(entry_id: int) -> Response:
     """The answer read aloud by the narration voice, streamed as it is made; never cached."""
     chunks = readback.read_back(current_user._get_current_object(), entry_id)

@@ -53,5 +53,6 @@ ANSWERS = "You have sent a great many answers in a short time. Please wait a min
 COMMANDS = "Too many voice commands in a short time. Please wait a minute."
 RETRIES = "Too many transcriptions retried in a short time. Please wait a minute."
 EXPORTS = "Too many downloads of your journal in a short time. Please wait a minute."
+READBACKS = "Too many answers read aloud in a short time. Please wait a minute."
 PASSWORD_CHECKS = "Too many wrong passwords. Please wait a few minutes and try again."
 SIGN_IN = "Too many attempts. Please wait a minute and try again."
