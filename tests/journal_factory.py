@@ -1,7 +1,9 @@
-"""Helpers for journal tests: entries (with recording files) made directly in the database."""
+"""Helpers for journal tests: entries (with recording files) made directly in the database,
+sealed under the owner's data key (opened with their password) as the app would."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,8 +11,12 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import select
 
+from voiceguide.accounts import keyring
 from voiceguide.extensions import db
+from voiceguide.journal import sealed
 from voiceguide.models import Entry, User
+
+from .helpers import PASSWORD
 
 STAGE = "identify-the-root"
 OTHER_STAGE = "boundaries"
@@ -35,9 +41,15 @@ def add_entry(
     recording: bytes | None = None,
     status: str = "done",
     created_at: datetime | None = None,
+    password: str = PASSWORD,
 ) -> int:
-    """Add an entry; spoken, with a recording file under RECORDINGS_DIR/<owner>/, if `recording`."""
+    """Add an entry; spoken, with a recording file under RECORDINGS_DIR/<owner>/, if `recording`.
+
+    Sealed with the owner's key (`password` opens it); plain for an account without keys.
+    """
     with app.app_context():
+        user = db.session.get(User, owner)
+        key = keyring.open_with_password(user, password) if keyring.has_keys(user) else None
         entry = Entry(
             user_id=owner,
             program="building-bridges-of-trust",
@@ -45,8 +57,6 @@ def add_entry(
             prompt=prompt,
             kind="spoken" if recording is not None or machine is not None else "typed",
             client_id=str(uuid.uuid4()),
-            machine_transcript=machine,
-            corrected_transcript=corrected,
             status=status,
             created_at=created_at or datetime.now(UTC),
         )
@@ -54,11 +64,21 @@ def add_entry(
             relative = f"{owner}/{entry.client_id}.ogg"
             path = Path(app.config["RECORDINGS_DIR"]) / relative
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(recording)
+            if key is None:
+                path.write_bytes(recording)
+            else:
+                with path.open("wb") as out:
+                    sealed.RecordingCipher(key).seal(io.BytesIO(recording), out, relative)
             entry.recording_path = relative
             entry.recording_mimetype = "audio/ogg"
             entry.duration_s = 1.5
         db.session.add(entry)
+        db.session.flush()
+        if key is None:
+            entry.plain_machine, entry.plain_corrected = machine, corrected
+        else:
+            sealed.set_text(entry, key, "machine", machine)
+            sealed.set_text(entry, key, "corrected", corrected)
         db.session.commit()
         return entry.id
 

@@ -16,6 +16,7 @@ from . import (
     narration,
     pages,
     preferences,
+    recovery,
     security,
     urls,
 )
@@ -30,5 +31,5 @@ def init_app(app: Flask) -> None:
     # Before the blueprints, whose rules use it.
     app.url_map.converters["id"] = urls.RowIdConverter
     auth.init_app(app)
-    for module in (pages, api, narration, commands, preferences, auth, entries, journal):
+    for module in (pages, api, narration, commands, preferences, auth, recovery, entries, journal):
         app.register_blueprint(module.bp)

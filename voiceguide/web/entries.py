@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, send_file, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
+from werkzeug.wsgi import wrap_file
 from flask_login import current_user
 
 from ..errors import BadRequest, NotFound
@@ -120,12 +121,18 @@ def retry(entry_id: int) -> tuple[Response, int]:
 
 @bp.get("/<id:entry_id>/audio")
 def audio(entry_id: int) -> Response:
-    """The entry's recording, to its owner only; Range requests work."""
+    """The entry's recording, to its owner only, decrypted as it is sent; Range works."""
     entry = _owned(entry_id)
-    path = journal.recording_file(entry)
-    if path is None:
+    recording = journal.open_recording(entry)
+    if recording is None:
         raise NotFound("This entry has no recording.")
-    response = send_file(
-        path, mimetype=entry.recording_mimetype or "application/octet-stream", conditional=True
+    length = recording.seek(0, 2)
+    recording.seek(0)
+    response = Response(
+        wrap_file(request.environ, recording),
+        mimetype=entry.recording_mimetype or "application/octet-stream",
+        direct_passthrough=True,
     )
+    # Werkzeug answers Range by seeking the reader: only the chunks asked for are decrypted.
+    response.make_conditional(request, accept_ranges=True, complete_length=length)
     return response  # never cached: see web.security

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
 from ..accounts import passwords
@@ -60,6 +60,41 @@ class RegisterForm(FlaskForm):
         problem = passwords.weakness(field.data or "", self.username.data)
         if problem:
             raise ValidationError(problem)
+
+
+class RecoverForm(FlaskForm):
+    """Sign in with the recovery key, and choose a new password."""
+
+    username = StringField("Name", filters=[_lower], validators=[DataRequired("Enter your name.")])
+    recovery_key = StringField(
+        "Recovery key",
+        validators=[DataRequired("Enter your recovery key."), Length(max=100)],
+        description="The 32 letters and digits you kept when you made your account, in "
+        "groups of four. Capitals, spaces and dashes do not matter.",
+    )
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired("Choose a new password."), _password_length()],
+        description="Your old password stops working.",
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[
+            DataRequired("Type the new password again."),
+            EqualTo("password", message="The two passwords are not the same."),
+        ],
+    )
+
+    validate_password = RegisterForm.validate_password
+
+
+class KeptRecoveryKeyForm(FlaskForm):
+    """The person confirms they kept their recovery key."""
+
+    kept = BooleanField(
+        "I have kept my recovery key somewhere safe",
+        validators=[DataRequired("Keep your recovery key first, then tick this box.")],
+    )
 
 
 class ChangePasswordForm(FlaskForm):
