@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, g
 from sqlalchemy import select
 
 from voiceguide.accounts import keyring
@@ -94,3 +94,31 @@ def count(app: Flask, model=Entry) -> int:
     """Rows of a model."""
     with app.app_context():
         return len(db.session.scalars(select(model)).all())
+
+
+def opened(entry: Entry, password: str = PASSWORD) -> Entry:
+    """The entry with its texts decrypted in memory, as its owner's session would (inside
+    an app context)."""
+    key = keyring.open_with_password(entry.owner, password)
+    return sealed.open_entry(entry, key)
+
+
+def recording_bytes(app: Flask, entry_id: int, password: str = PASSWORD) -> bytes:
+    """An entry's recording, decrypted with its owner's key."""
+    with app.app_context():
+        entry = db.session.get(Entry, entry_id)
+        cipher = sealed.RecordingCipher(keyring.open_with_password(entry.owner, password))
+        path = Path(app.config["RECORDINGS_DIR"]) / entry.recording_path
+        with cipher.reader(path.open("rb"), path.stat().st_size, entry.recording_path) as f:
+            return f.read()
+
+
+def unlock(user: User, password: str = PASSWORD) -> bytes:
+    """Give an account made directly in the database its keys, and open them for this app
+    context as its signed-in session would; returns the data key."""
+    if not keyring.has_keys(user):
+        keyring.set_up(user, password)
+        db.session.commit()
+    key = keyring.open_with_password(user, password)
+    g.voiceguide_data_key = (user.id, key)  # the per-request cache sessions.session_key reads
+    return key

@@ -37,9 +37,7 @@ def set_up(user: User, password: str) -> Unlocked:
     recovery_key = keys.new_recovery_key()
     wrap_with_password(user, data_key, password)
     secret = recovery_key.replace("-", "").encode()  # what recovery_secret makes of it
-    user.dek_by_recovery = keys.wrap(
-        keys.secret_kek(secret, RECOVERY), data_key, RECOVERY, user.id
-    )
+    user.dek_by_recovery = keys.wrap(keys.secret_kek(secret, RECOVERY), data_key, RECOVERY, user.id)
     return Unlocked(user, data_key, recovery_key)
 
 
@@ -75,7 +73,9 @@ def open_with_recovery(user: User | None, typed: str) -> bytes | None:
     if user is None or secret is None or user.dek_by_recovery is None:
         return None
     try:
-        return keys.unwrap(keys.secret_kek(secret, RECOVERY), user.dek_by_recovery, RECOVERY, user.id)
+        return keys.unwrap(
+            keys.secret_kek(secret, RECOVERY), user.dek_by_recovery, RECOVERY, user.id
+        )
     except keys.WrongKey:
         return None
 
@@ -86,8 +86,8 @@ def shred(user: User) -> None:
     user.dek_by_password = None
     user.dek_by_recovery = None
     db.session.execute(
-        update(UserSession).where(UserSession.user_id == user.id).values(
-            wrapped_key=None, pending_recovery=None
-        )
+        update(UserSession)
+        .where(UserSession.user_id == user.id)
+        .values(wrapped_key=None, pending_recovery=None)
     )
     db.session.execute(update(Entry).where(Entry.user_id == user.id).values(job_key=None))

@@ -30,9 +30,9 @@ from ..speech import registry
 from ..speech.audio import decode_file
 from ..speech.base import (
     AudioDecodeError,
-    Pcm,
     EngineUnavailableError,
     NoSpeechError,
+    Pcm,
     SetupError,
     SpeechError,
 )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     Flask,
@@ -32,6 +30,7 @@ from ..security_log import record as security_event
 from .errors import error_response, wants_json
 from .forms import ChangePasswordForm, DeleteAccountForm, LoginForm, RegisterForm
 from .limits import PASSWORD_CHECKS, SIGN_IN, failed, name_at_address, per_account, setting
+from .urls import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -63,21 +62,6 @@ def _private_api_needs_session() -> ResponseReturnValue | None:
     ):
         return error_response("sign_in_required")
     return None
-
-
-def safe_next(default: str) -> str:
-    """The `next` page when it is a path on this site, else the default."""
-    target = request.args.get("next", "")
-    parts = urlsplit(target)
-    if (
-        target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-        and not parts.scheme
-        and not parts.netloc
-    ):
-        return target
-    return default
 
 
 # A wrong password where a signed-in person confirms theirs: one count for both pages.

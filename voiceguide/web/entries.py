@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
-from werkzeug.wsgi import wrap_file
 from flask_login import current_user
+from werkzeug.wsgi import wrap_file
 
 from ..errors import BadRequest, NotFound
 from ..journal import entries as journal

@@ -12,9 +12,9 @@ from ..accounts.people import account_id, recover
 from ..accounts.sessions import forget_recovery_key, pending_recovery_key, start_session
 from ..extensions import limiter
 from ..security_log import record as security_event
-from .auth import safe_next
 from .forms import KeptRecoveryKeyForm, RecoverForm
 from .limits import SIGN_IN, failed, name_at_address, setting
+from .urls import safe_next
 
 bp = Blueprint("recovery", __name__, url_prefix="/auth")
 
