@@ -135,4 +135,11 @@ def audio(entry_id: int) -> Response:
     )
     # Werkzeug answers Range by seeking the reader: only the chunks asked for are decrypted.
     response.make_conditional(request, accept_ranges=True, complete_length=length)
+    # The first chunk sent is opened now, so that a damaged file is a clear error before
+    # the status goes out (later chunks are checked as they stream: a damaged one cuts
+    # the response short, never sends garbage).
+    start = response.content_range.start if response.status_code == 206 else 0
+    recording.seek(start or 0)
+    recording.read(1)
+    recording.seek(start or 0)
     return response  # never cached: see web.security

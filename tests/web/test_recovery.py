@@ -1,0 +1,111 @@
+"""The recovery key: shown once after sign-up, downloadable, confirmed; signing in with it
+sets a new password, and the old one stops working."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from tests.helpers import PASSWORD, AuthActions
+from voiceguide.extensions import db
+from voiceguide.models import Entry
+
+NEW_PASSWORD = "amber-kettle-orchard-77"
+
+
+def shown_key(auth: AuthActions) -> str:
+    page = auth.client.get("/auth/recovery-key").get_data(as_text=True)
+    groups = re.findall(r'<span class="recovery-group">([0-9A-Z]{4})</span>', page)
+    assert len(groups) == 8
+    return "-".join(groups)
+
+
+def keep(auth: AuthActions, **extra) -> object:
+    token = auth.csrf_token("/auth/recovery-key")
+    return auth.client.post("/auth/recovery-key", data={"csrf_token": token, **extra})
+
+
+def recover(auth: AuthActions, key: str, password: str = NEW_PASSWORD, username="alice"):
+    token = auth.csrf_token("/auth/recover")
+    data = {"username": username, "recovery_key": key, "password": password,
+            "confirm": password, "csrf_token": token}  # fmt: skip
+    return auth.client.post("/auth/recover", data=data)
+
+
+def test_sign_up_leads_to_the_recovery_key_shown_once(client, auth):
+    register = client.get("/auth/register").get_data(as_text=True)
+    assert "your journal is gone" in register
+    response = auth.register()
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/auth/recovery-key")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    key = shown_key(auth)
+    spelled = ", ".join(" ".join(g) for g in key.split("-"))
+    assert f'aria-label="Recovery key: {spelled}"' in page  # read one character at a time
+    download = client.get("/auth/recovery-key.txt")
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert key in download.get_data(as_text=True)
+    assert keep(auth).status_code == 400  # the box must be ticked
+    response = keep(auth, kept="y")
+    assert response.status_code == 303
+    assert client.get("/auth/recovery-key").status_code == 303  # never shown again
+    assert client.get("/auth/recovery-key.txt").status_code == 303
+
+
+def test_recovery_key_sign_in_sets_a_new_password(app, client, auth):
+    auth.register()
+    key = shown_key(auth)
+    auth.client.post(
+        "/api/entries",
+        data={"stage": "identify-the-root", "prompt": "prompt-1", "text": "kept words",
+              "client_id": "6f1c2b9e-4d1a-4c5e-9a7b-2d3e4f5a6b7c"},
+        headers=auth.headers(),
+    )  # fmt: skip
+    elsewhere = AuthActions(app.test_client())
+    assert elsewhere.login().status_code == 303
+    auth.logout()
+    assert recover(auth, "ABCD-" * 7 + "ABCD").status_code == 401
+    typed = key.lower().replace("-", " ")  # any case, spaces instead of dashes
+    response = recover(auth, typed)
+    assert response.status_code == 303 and response.headers["Location"] == "/journal"
+    entries = auth.client.get("/api/entries").get_json()["entries"]
+    assert [e["transcript"] for e in entries] == ["kept words"]
+    assert elsewhere.client.get("/api/entries").status_code == 401  # every session ended
+    auth.logout()
+    assert auth.login(password=PASSWORD).status_code == 401  # the old password is gone
+    assert auth.login(password=NEW_PASSWORD).status_code == 303
+    assert auth.client.get("/api/entries").get_json()["entries"][0]["transcript"] == "kept words"
+
+
+def test_a_wrong_recovery_key_or_unknown_name_says_only_no(auth):
+    auth.register()
+    key = shown_key(auth)
+    auth.logout()
+    assert recover(auth, key, username="nobody").status_code == 401
+    assert recover(auth, "not a key").status_code == 401
+    assert auth.login().status_code == 303  # the password still works
+
+
+def test_password_change_rewraps_without_reencrypting(app, client, auth):
+    auth.register()
+    auth.client.post(
+        "/api/entries",
+        data={"stage": "identify-the-root", "prompt": "prompt-1", "text": "same words",
+              "client_id": "0b7c1d2e-3f4a-4b5c-8d6e-7f8a9b0c1d2e"},
+        headers=auth.headers(),
+    )  # fmt: skip
+    with app.app_context():
+        before = db.session.scalar(select(Entry.corrected_sealed))
+    token = auth.csrf_token("/auth/password")
+    response = client.post("/auth/password", data={
+        "current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+        "csrf_token": token,
+    })  # fmt: skip
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Entry.corrected_sealed)) == before
+    auth.logout()
+    assert auth.login().status_code == 401
+    assert auth.login(password=NEW_PASSWORD).status_code == 303
+    assert client.get("/api/entries").get_json()["entries"][0]["transcript"] == "same words"
