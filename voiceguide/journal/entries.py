@@ -10,6 +10,7 @@ out here is opened in memory for its owner, and search runs on the opened text.
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -281,7 +282,7 @@ def recording_file(entry: Entry) -> Path | None:
     return recordings.store().find(entry.recording_path)
 
 
-def open_recording(entry: Entry) -> IO[bytes] | None:
+def open_recording(entry: Entry) -> io.RawIOBase | None:
     """The entry's recording decrypted as it is read (seekable), for its owner only; None
     when there is none. JournalDamaged, when read, for a changed file."""
     cipher = sealed.RecordingCipher(session_key(entry.owner))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import os
 import shutil
 import tempfile
@@ -42,7 +43,7 @@ class FileCipher(Protocol):
     def seal(self, source: IO[bytes], out: IO[bytes], name: str) -> None:
         """Write `source` sealed to `out`; `name` (the store's) is bound to the ciphertext."""
 
-    def reader(self, sealed: IO[bytes], size: int, name: str) -> IO[bytes]:
+    def reader(self, sealed: IO[bytes], size: int, name: str) -> io.RawIOBase:
         """A seekable plaintext view of `sealed`, a file of `size` bytes."""
 
 
@@ -128,7 +129,7 @@ class RecordingStore:
             raise
         return name, final.stat().st_size
 
-    def open(self, name: str | None, cipher: FileCipher) -> IO[bytes] | None:
+    def open(self, name: str | None, cipher: FileCipher) -> io.RawIOBase | None:
         """The recording's plaintext, read through `cipher`; None when there is no file."""
         path = self.find(name)
         if path is None or name is None:

@@ -191,7 +191,7 @@ class SealedReader(io.RawIOBase):
         self._cached = (index, plain)
         return plain
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer) -> int:
         if self._pos >= self.length:
             return 0
         index, skip = divmod(self._pos, CHUNK)
@@ -206,7 +206,7 @@ class SealedReader(io.RawIOBase):
 
 
 @contextlib.contextmanager
-def plain_copy(reader: IO[bytes], suffix: str = "") -> Iterator[Path]:
+def plain_copy(reader: io.RawIOBase, suffix: str = "") -> Iterator[Path]:
     """The recording decrypted into a private temporary file (0600 in a 0700 directory
     outside the data directory) for ffmpeg, which needs to seek; removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="voiceguide-decode-") as folder:

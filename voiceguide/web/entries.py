@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
@@ -123,9 +124,10 @@ def retry(entry_id: int) -> tuple[Response, int]:
 def audio(entry_id: int) -> Response:
     """The entry's recording, to its owner only, decrypted as it is sent; Range works."""
     entry = _owned(entry_id)
-    recording = journal.open_recording(entry)
-    if recording is None:
+    sealed = journal.open_recording(entry)
+    if sealed is None:
         raise NotFound("This entry has no recording.")
+    recording = io.BufferedReader(sealed, buffer_size=64 * 1024)  # one sealed chunk
     length = recording.seek(0, 2)
     recording.seek(0)
     response = Response(
