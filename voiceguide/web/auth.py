@@ -29,7 +29,7 @@ from ..extensions import limiter, login_manager
 from ..security_log import record as security_event
 from .errors import error_response, wants_json
 from .forms import ChangePasswordForm, DeleteAccountForm, LoginForm, RegisterForm
-from .limits import PASSWORD_CHECKS, SIGN_IN, failed, name_at_address, per_account, setting
+from .limits import PASSWORD_CHECKS, failed, per_account, setting, sign_in_attempts
 from .urls import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -96,19 +96,7 @@ def register() -> ResponseReturnValue:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    setting("LOGIN_RATE_LIMIT_ADDRESS"),
-    methods=["POST"],
-    key_func=get_remote_address,
-    error_message=SIGN_IN,
-)
-@limiter.limit(
-    setting("LOGIN_RATE_LIMIT_ACCOUNT"),
-    methods=["POST"],
-    key_func=name_at_address,
-    deduct_when=failed,
-    error_message=SIGN_IN,
-)
+@sign_in_attempts
 def login() -> ResponseReturnValue:
     """Sign in. Failures count per (account, address), so nobody elsewhere can refuse the
     owner; many failures from everywhere only slow the account down."""

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from ..accounts.people import account_id, recover
 from ..accounts.sessions import forget_recovery_key, pending_recovery_key, start_session
-from ..extensions import limiter
 from ..security_log import record as security_event
 from .forms import KeptRecoveryKeyForm, RecoverForm
-from .limits import SIGN_IN, failed, name_at_address, setting
+from .limits import sign_in_attempts
 from .urls import safe_next
 
 bp = Blueprint("recovery", __name__, url_prefix="/auth")
@@ -71,19 +69,7 @@ def download() -> ResponseReturnValue:
 
 
 @bp.route("/recover", methods=["GET", "POST"])
-@limiter.limit(
-    setting("LOGIN_RATE_LIMIT_ADDRESS"),
-    methods=["POST"],
-    key_func=get_remote_address,
-    error_message=SIGN_IN,
-)
-@limiter.limit(
-    setting("LOGIN_RATE_LIMIT_ACCOUNT"),
-    methods=["POST"],
-    key_func=name_at_address,
-    deduct_when=failed,
-    error_message=SIGN_IN,
-)
+@sign_in_attempts  # counted with password sign-ins: one budget for guessing either
 def recover_account() -> ResponseReturnValue:
     """Sign in with the recovery key and set a new password; every session is signed out."""
     form = RecoverForm()
