@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
@@ -66,6 +68,14 @@ def test_stage_idle_recording_and_transcript_then_journal(open_page):
     page.goto("/")
     expect(page.get_by_text("1 of 2 questions answered")).to_be_visible()
     assert_accessible(page, "home, signed in, with progress")
+
+
+def test_the_recovery_key_page(open_page):
+    page = open_page()
+    sign_up(page, keep_key=False)
+    key = page.locator("#recovery-key")
+    expect(key).to_have_attribute("aria-label", re.compile(r"^Recovery key: (\w \w \w \w, ){7}"))
+    assert_accessible(page, "recovery key")
 
 
 def test_stage_error_state(open_page):
