@@ -47,12 +47,28 @@ def data_files(app) -> list[Path]:
     return [p for p in Path(app.config["DATA_DIR"]).rglob("*") if p.is_file()]
 
 
+def database_rows(app) -> bytes:
+    """Every value of every table, as the database hands them out (PostgreSQL keeps its
+    files elsewhere: its rows are checked instead)."""
+    with app.app_context():
+        values = [
+            value
+            for table in db.metadata.sorted_tables
+            for row in db.session.execute(table.select())
+            for value in row
+        ]
+    return b"\n".join(v if isinstance(v, bytes) else str(v).encode() for v in values)
+
+
 def assert_nothing_readable(app, *extra: bytes) -> None:
-    """No marker, no audio signature and none of `extra` in any file of the data directory."""
+    """No marker, no audio signature and none of `extra` in any file of the data directory
+    (the database's write-ahead log included), nor in any value the database holds."""
     files = data_files(app)
-    assert any(p.name.endswith("-wal") for p in files)  # the log is looked at too
-    for path in files:
-        data = path.read_bytes()
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        assert any(p.name.endswith("-wal") for p in files)  # the log is looked at too
+    blobs = [(path, path.read_bytes()) for path in files]
+    blobs.append((Path("<database rows>"), database_rows(app)))
+    for path, data in blobs:
         assert MARKER.encode() not in data, path
         assert MARKER.encode("utf-16-le") not in data, path
         assert not data.startswith(b"ID3"), path
@@ -207,7 +223,7 @@ def test_the_cookie_without_the_database_opens_nothing(make_app, journal, tmp_pa
     for form in (data_key, data_key.hex().encode(), base64.b64encode(data_key)):
         assert form not in decoded and form not in cookie.value.encode()
     # The same cookie at a server with another database: not signed in.
-    elsewhere = make_app(DATA_DIR=str(tmp_path / "other-data"))
+    elsewhere = make_app(DATA_DIR=str(tmp_path / "other-data"), DATABASE_URL=None)
     client = elsewhere.test_client()
     client.set_cookie("session", cookie.value)
     assert client.get("/api/entries").status_code == 401
