@@ -19,6 +19,7 @@ from tests.helpers import PASSWORD, AuthActions
 from tests.test_at_rest import MARKER, assert_nothing_readable, transcribe_all
 from voiceguide.accounts import passwords
 from voiceguide.extensions import db
+from voiceguide.jobs import transcription
 from voiceguide.models import UtcDateTime
 from voiceguide.speech import registry
 
@@ -113,3 +114,22 @@ def test_the_next_sign_in_opens_the_now_encrypted_journal(old_app):
         io.BytesIO(alice.client.get("/journal/export?format=md").data).read().count(MARKER.encode())
         == 2
     )
+
+
+def test_a_job_running_while_its_journal_is_encrypted_seals_its_transcript(old_app, monkeypatch):
+    with old_app.app_context():
+        engine = registry.stt()
+        engine.text = f"meanwhile {MARKER}"
+        heard = engine.transcribe
+
+        def transcribe_during_sign_in(pcm, hints=()):
+            # The owner signs in after the job decoded the plain file, before it finishes.
+            assert AuthActions(old_app.test_client()).login().status_code == 303
+            return heard(pcm, hints)
+
+        monkeypatch.setattr(engine, "transcribe", transcribe_during_sign_in)
+        transcription.transcribe_entry(3)
+    assert_nothing_readable(old_app)
+    alice = AuthActions(old_app.test_client())
+    alice.login()
+    assert alice.client.get("/api/entries/3").get_json()["transcript"] == f"meanwhile {MARKER}"

@@ -105,11 +105,25 @@ def transcribe_entry(entry_id: int) -> None:
         _finish(entry_id, token, status=EntryStatus.FAILED, error=FAILED)
     else:
         text = transcript.text
+        if data_key is None:
+            data_key = _key_given_meanwhile(entry)
         if data_key is None:  # a journal kept before encryption, until its owner signs in
             _finish(entry_id, token, status=EntryStatus.DONE, plain_machine=text, error=None)
         else:
             machine = sealed.seal_text(data_key, entry_id, "machine", text)
             _finish(entry_id, token, status=EntryStatus.DONE, machine_sealed=machine, error=None)
+
+
+def _key_given_meanwhile(entry: Entry) -> bytes | None:
+    """The data key, when the owner's sign-in encrypted the journal while this job ran
+    (journal/sealing.py gives open jobs a key): the transcript is then sealed, not plain."""
+    db.session.refresh(entry)
+    if entry.job_key is None:
+        return None
+    try:
+        return keys.unwrap_for_job(entry.job_key, entry.user_id, entry.id)
+    except keys.WrongKey:
+        return None
 
 
 def _decode(entry: Entry, data_key: bytes | None) -> Pcm:
