@@ -7,6 +7,7 @@ texts and plain recording files, as a running installation has them.
 from __future__ import annotations
 
 import io
+import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,10 +18,10 @@ import sqlalchemy as sa
 from tests.fakes import tone_wav
 from tests.helpers import PASSWORD, AuthActions
 from tests.test_at_rest import MARKER, assert_nothing_readable, transcribe_all
-from voiceguide.accounts import passwords
+from voiceguide.accounts import passwords, people
 from voiceguide.extensions import db
 from voiceguide.jobs import transcription
-from voiceguide.models import UtcDateTime
+from voiceguide.models import User, UtcDateTime
 from voiceguide.speech import registry
 
 BEFORE_ENCRYPTION = "7c1d2e9a4b10"
@@ -133,3 +134,24 @@ def test_a_job_running_while_its_journal_is_encrypted_seals_its_transcript(old_a
     alice = AuthActions(old_app.test_client())
     alice.login()
     assert alice.client.get("/api/entries/3").get_json()["transcript"] == f"meanwhile {MARKER}"
+
+
+def test_two_first_sign_ins_at_once_make_one_key(old_app):
+    """The second sign-in, which read the account before the first encrypted it, opens
+    the first one's key rather than making another (which would lock the journal away)."""
+    with old_app.app_context():
+        stale = db.session.get(User, 1)
+        assert stale.dek_by_password is None  # read before the other sign-in
+        other: list[int] = []  # another thread: its own app context and database session
+        thread = threading.Thread(
+            target=lambda: other.append(AuthActions(old_app.test_client()).login().status_code)
+        )
+        thread.start()
+        thread.join()
+        assert other == [303]
+        unlocked = people.authenticate("alice", PASSWORD)
+        assert unlocked is not None and unlocked.recovery_key is None
+    alice = AuthActions(old_app.test_client())
+    alice.login()
+    found = {e["transcript"] for e in alice.client.get("/api/entries").get_json()["entries"]}
+    assert f"typed {MARKER}" in found

@@ -31,6 +31,24 @@ def has_keys(user: User) -> bool:
     return user.dek_by_password is not None
 
 
+def claim_first_keys(user: User) -> bool:
+    """Whether this transaction is the one to give an account made before encryption its
+    first keys. Two first sign-ins at once (a double-clicked button) must not each make
+    a data key: the second would lock the first one's sealed journal away for good. The
+    conditional UPDATE takes the row's write lock; the loser sees the winner's keys."""
+    result = db.session.execute(
+        update(User)
+        .where(User.id == user.id, User.dek_by_password.is_(None))
+        .values(dek_by_password=b"")  # replaced by set_up in this same transaction
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        return True
+    db.session.rollback()
+    db.session.refresh(user)
+    return False
+
+
 def set_up(user: User, password: str) -> Unlocked:
     """A new data key, wrapped by the password and by a new recovery key (returned once)."""
     data_key = keys.new_data_key()

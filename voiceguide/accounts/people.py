@@ -45,12 +45,12 @@ def authenticate(username: str, password: str) -> Unlocked | None:
     user = db.session.scalar(select(User).where(User.username == username))
     if not passwords.verify_password(user, password) or user is None:
         return None
-    if keyring.has_keys(user):
-        unlocked = Unlocked(user, keyring.open_with_password(user, password))
-        db.session.commit()  # keeps a re-hash or re-wrap, if verification made one
+    if not keyring.has_keys(user) and keyring.claim_first_keys(user):
+        unlocked = keyring.set_up(user, password)
+        seal_journal(user, unlocked.data_key)  # commits the keys with the sealed journal
         return unlocked
-    unlocked = keyring.set_up(user, password)
-    seal_journal(user, unlocked.data_key)  # commits the keys with the sealed journal
+    unlocked = Unlocked(user, keyring.open_with_password(user, password))
+    db.session.commit()  # keeps a re-hash or re-wrap, if verification made one
     return unlocked
 
 
