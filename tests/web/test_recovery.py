@@ -4,6 +4,7 @@ sets a new password, and the old one stops working."""
 from __future__ import annotations
 
 import re
+import uuid
 
 from sqlalchemy import select
 
@@ -19,6 +20,12 @@ def shown_key(auth: AuthActions) -> str:
     groups = re.findall(r'<span class="recovery-group">([0-9A-Z]{4})</span>', page)
     assert len(groups) == 8
     return "-".join(groups)
+
+
+def typed(auth: AuthActions, text: str):
+    form = {"stage": "identify-the-root", "prompt": "prompt-1", "text": text,
+            "client_id": str(uuid.uuid4())}  # fmt: skip
+    return auth.client.post("/api/entries", data=form, headers=auth.headers())
 
 
 def keep(auth: AuthActions, **extra) -> object:
@@ -56,12 +63,7 @@ def test_sign_up_leads_to_the_recovery_key_shown_once(client, auth):
 def test_recovery_key_sign_in_sets_a_new_password(app, client, auth):
     auth.register()
     key = shown_key(auth)
-    auth.client.post(
-        "/api/entries",
-        data={"stage": "identify-the-root", "prompt": "prompt-1", "text": "kept words",
-              "client_id": "6f1c2b9e-4d1a-4c5e-9a7b-2d3e4f5a6b7c"},
-        headers=auth.headers(),
-    )  # fmt: skip
+    assert typed(auth, "kept words").status_code == 201
     elsewhere = AuthActions(app.test_client())
     assert elsewhere.login().status_code == 303
     auth.logout()
@@ -89,12 +91,7 @@ def test_a_wrong_recovery_key_or_unknown_name_says_only_no(auth):
 
 def test_password_change_rewraps_without_reencrypting(app, client, auth):
     auth.register()
-    auth.client.post(
-        "/api/entries",
-        data={"stage": "identify-the-root", "prompt": "prompt-1", "text": "same words",
-              "client_id": "0b7c1d2e-3f4a-4b5c-8d6e-7f8a9b0c1d2e"},
-        headers=auth.headers(),
-    )  # fmt: skip
+    assert typed(auth, "same words").status_code == 201
     with app.app_context():
         before = db.session.scalar(select(Entry.corrected_sealed))
     token = auth.csrf_token("/auth/password")

@@ -62,32 +62,6 @@ class RegisterForm(FlaskForm):
             raise ValidationError(problem)
 
 
-class RecoverForm(FlaskForm):
-    """Sign in with the recovery key, and choose a new password."""
-
-    username = StringField("Name", filters=[_lower], validators=[DataRequired("Enter your name.")])
-    recovery_key = StringField(
-        "Recovery key",
-        validators=[DataRequired("Enter your recovery key."), Length(max=100)],
-        description="The 32 letters and digits you kept when you made your account, in "
-        "groups of four. Capitals, spaces and dashes do not matter.",
-    )
-    password = PasswordField(
-        "New password",
-        validators=[DataRequired("Choose a new password."), _password_length()],
-        description="Your old password stops working.",
-    )
-    confirm = PasswordField(
-        "New password again",
-        validators=[
-            DataRequired("Type the new password again."),
-            EqualTo("password", message="The two passwords are not the same."),
-        ],
-    )
-
-    validate_password = RegisterForm.validate_password
-
-
 class KeptRecoveryKeyForm(FlaskForm):
     """The person confirms they kept their recovery key."""
 
@@ -97,12 +71,9 @@ class KeptRecoveryKeyForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
-    """A new password: the current one first, then the new one typed twice."""
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice (the base of changing it and of recovering the account)."""
 
-    current = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password.")]
-    )
     password = PasswordField(
         "New password",
         validators=[DataRequired("Choose a new password."), _password_length()],
@@ -116,12 +87,34 @@ class ChangePasswordForm(FlaskForm):
         ],
     )
 
+
+class ChangePasswordForm(NewPasswordForm):
+    """A new password: the current one first, then the new one typed twice."""
+
+    current = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password.")]
+    )
+
     def validate_password(self, field: PasswordField) -> None:
         """Refuse passwords that are easy to guess (zxcvbn, no network)."""
         name = current_user.username if current_user.is_authenticated else None
         problem = passwords.weakness(field.data or "", name)
         if problem:
             raise ValidationError(problem)
+
+
+class RecoverForm(NewPasswordForm):
+    """Sign in with the recovery key, and choose a new password."""
+
+    username = StringField("Name", filters=[_lower], validators=[DataRequired("Enter your name.")])
+    recovery_key = StringField(
+        "Recovery key",
+        validators=[DataRequired("Enter your recovery key."), Length(max=100)],
+        description="The 32 letters and digits you kept when you made your account, in "
+        "groups of four. Capitals, spaces and dashes do not matter.",
+    )
+
+    validate_password = RegisterForm.validate_password
 
 
 class LoginForm(FlaskForm):
