@@ -68,8 +68,8 @@ def test_recovery_key_sign_in_sets_a_new_password(app, client, auth):
     assert elsewhere.login().status_code == 303
     auth.logout()
     assert recover(auth, "ABCD-" * 7 + "ABCD").status_code == 401
-    typed = key.lower().replace("-", " ")  # any case, spaces instead of dashes
-    response = recover(auth, typed)
+    as_typed = key.lower().replace("-", " ")  # any case, spaces instead of dashes
+    response = recover(auth, as_typed)
     assert response.status_code == 303 and response.headers["Location"] == "/journal"
     entries = auth.client.get("/api/entries").get_json()["entries"]
     assert [e["transcript"] for e in entries] == ["kept words"]
