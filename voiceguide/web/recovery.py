@@ -59,7 +59,7 @@ def download() -> ResponseReturnValue:
     body = (
         f"VoiceGuide recovery key for the account {user.username}\n\n{key}\n\n"
         "With this key you can open your journal and choose a new password if you forget\n"
-        "yours. Without your password or this key, your journal cannot be opened by anyone.\n"
+        "yours. If you lose both your password and this key, nobody can open your journal.\n"
         "Keep it somewhere safe and private.\n"
     )
     response = Response(body, mimetype="text/plain")
