@@ -44,6 +44,7 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "START_WORKER": _flag,
     "TRUSTED_PROXIES": _whole,
     "SECRET_KEY_FILE": str,
+    "JOB_KEY_FILE": str,
     "SESSION_IDLE_MINUTES": float,
     "SESSION_LIFETIME_HOURS": float,
     "STORAGE_QUOTA_MB": float,
@@ -102,6 +103,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY_FILE": None,  # None means DATA_DIR/secret_key
         # Render missing narration in a background thread as a serving process starts.
         "WARM_NARRATION": True,
+        "JOB_KEY_FILE": None,  # None means beside the signing key: job_key
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -204,9 +206,11 @@ def finish(app: Flask) -> None:
     if cfg["BROKER_URL"] and cfg["RATELIMIT_STORAGE_URI"] == "memory://":
         # Counters in one process's memory let each gunicorn worker grant the full limit.
         cfg["RATELIMIT_STORAGE_URI"] = cfg["BROKER_URL"]
+    key_file = Path(cfg["SECRET_KEY_FILE"] or data_dir / "secret_key")
     if not cfg.get("SECRET_KEY"):
-        key_file = Path(cfg["SECRET_KEY_FILE"] or data_dir / "secret_key")
         cfg["SECRET_KEY"] = _stored_secret_key(key_file)
+    # Read (or made, 0600) by accounts/keys.py; web and workers must share the same file.
+    cfg["JOB_KEY_FILE"] = str(Path(cfg["JOB_KEY_FILE"] or key_file.parent / "job_key"))
 
 
 def private_dir(path: Path) -> None:

@@ -147,3 +147,23 @@ class DecodeTimeout(UploadError):
 
     code = "decode_timeout"
     default_message = "The recording took too long to decode."
+
+
+class JournalDamaged(VoiceguideError):
+    """A sealed text or recording failed its authentication: changed or moved outside the app.
+
+    Never shown as garbage: the person is told, and the failure is logged.
+    """
+
+    code = "journal_damaged"
+    default_message = (
+        "Part of your journal could not be opened: it was changed or damaged outside this "
+        "app. Nothing was shown in its place, and the problem has been logged."
+    )
+
+
+class JournalLocked(VoiceguideError):
+    """The session holds no key to this journal (it began before encryption, or was cut)."""
+
+    code = "sign_in_required"
+    default_message = "Please sign in again to open your journal."

@@ -8,7 +8,17 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -117,6 +127,13 @@ class User(UserMixin, Model):
     """Names this person's data in the browser (outbox, progress): random, never reused."""
     preferences: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The envelope (accounts/keys.py). All None for an account made before issue 12, until
+    # its owner's next sign-in encrypts the journal (journal/sealing.py).
+    key_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
+    key_params: Mapped[dict | None] = mapped_column(JSON)
+    """argon2id's cost for this person's password key, so that it can be raised later."""
+    dek_by_password: Mapped[bytes | None] = mapped_column(LargeBinary)
+    dek_by_recovery: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     entries: Mapped[list[Entry]] = relationship(
         back_populates="owner", cascade="all, delete-orphan", passive_deletes=True
@@ -138,6 +155,11 @@ class UserSession(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The data key wrapped under a key derived from the cookie's token: neither this row
+    nor the cookie alone opens the journal."""
+    pending_recovery: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """A new recovery key, sealed the same way, until its owner confirms they kept it."""
 
     user: Mapped[User] = relationship(back_populates="sessions")
 
@@ -163,8 +185,14 @@ class Entry(Model):
     """Relative to the recordings directory."""
     recording_mimetype: Mapped[str | None] = mapped_column(String(64))
     duration_s: Mapped[float | None]
-    machine_transcript: Mapped[str | None] = mapped_column(Text)
-    corrected_transcript: Mapped[str | None] = mapped_column(Text)
+    machine_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    corrected_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """AES-GCM under the owner's data key, bound to this id and field (journal/sealed.py)."""
+    plain_machine: Mapped[str | None] = mapped_column("machine_transcript", Text)
+    plain_corrected: Mapped[str | None] = mapped_column("corrected_transcript", Text)
+    """Text kept before issue 12: moved into the sealed columns at the owner's next sign-in."""
+    job_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The data key wrapped for this entry's transcription job; erased when the job ends."""
     status: Mapped[EntryStatus] = mapped_column(
         StrEnumType(EntryStatus, 16), default=EntryStatus.PENDING, index=True
     )
@@ -177,6 +205,25 @@ class Entry(Model):
     """Who holds the "processing" claim (jobs/holder.py): a dead holder's job is retried at once."""
 
     owner: Mapped[User] = relationship(back_populates="entries")
+
+    @property
+    def machine_transcript(self) -> str | None:
+        """The machine's text, once the entry is opened with its owner's key."""
+        return self._text("machine")
+
+    @property
+    def corrected_transcript(self) -> str | None:
+        """The person's correction, once the entry is opened with its owner's key."""
+        return self._text("corrected")
+
+    def _text(self, field: str) -> str | None:
+        opened = self.__dict__.get("_opened")
+        if opened is not None:
+            return opened[field]
+        if getattr(self, f"{field}_sealed") is not None:
+            # A code path that forgot to open the entry: never show ciphertext or nothing.
+            raise RuntimeError(f"entry {self.id} was read before it was opened")
+        return getattr(self, f"plain_{field}")
 
     @property
     def transcript(self) -> str | None:

@@ -14,8 +14,12 @@ PROMPTS = ["prompt-1", "prompt-2"]
 _names = itertools.count(1)
 
 
-def sign_up(page: Page) -> str:
-    """Create an account through the register form (which signs in); return the name."""
+def sign_up(page: Page, keep_key: bool = True) -> str:
+    """Create an account through the register form (which signs in); return the name.
+
+    The form leads to the recovery key, shown once; `keep_key` confirms it was kept and
+    goes on (otherwise the page is left on the recovery key).
+    """
     name = f"tester{os.getpid()}-{next(_names)}"
     page.goto("/auth/register")
     page.fill("input[name=username]", name)
@@ -23,7 +27,12 @@ def sign_up(page: Page) -> str:
     page.fill("input[name=confirm]", PASSWORD)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_load_state()
-    assert "/auth/register" not in page.url, page.content()
+    assert "/auth/recovery-key" in page.url, page.content()
+    if keep_key:
+        page.get_by_label("I have kept my recovery key somewhere safe").check()
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
+        assert "/auth/" not in page.url, page.content()
     return name
 
 
@@ -95,3 +104,16 @@ def start_at(page: Page, part: str = "prompt-1", stage: str | None = STAGE) -> N
     if stage is not None:
         page.goto(f"/stages/{stage}")
     page.locator(f"li[data-part='{part}'] .play-from").click()
+
+
+def wait_until(page: Page, predicate: str, timeout: float = 15.0) -> None:
+    """Poll a JavaScript function until it returns true.
+
+    Not `page.wait_for_function`: its polling evaluates strings in the page, which the
+    app's Content-Security-Policy (no 'unsafe-eval') refuses.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(predicate):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:g} s: {predicate}")
+        page.wait_for_timeout(100)

@@ -72,6 +72,14 @@ def test_stage_idle_recording_and_transcript_then_journal(open_page):
     assert_accessible(page, "home, signed in, with progress")
 
 
+def test_the_recovery_key_page(open_page):
+    page = open_page()
+    sign_up(page, keep_key=False)
+    spoken = page.locator("#recovery-key .visually-hidden")  # what a screen reader says
+    expect(spoken).to_have_text(re.compile(r"^Recovery key: (\w \w \w \w, ){7}\w \w \w \w$"))
+    assert_accessible(page, "recovery key")
+
+
 def test_stage_error_state(open_page):
     page = open_page(microphone=False)
     sign_up(page)

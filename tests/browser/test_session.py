@@ -23,6 +23,7 @@ from tests.browser.support import (
     start_session,
     status,
     wait_for_entries,
+    wait_until,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -422,7 +423,7 @@ def test_the_session_works_under_a_strict_content_security_policy(open_page):
         " {textContent: 'window.__inline = 1'}))"
     )
     assert page.evaluate("window.__inline") is None
-    page.wait_for_function("window.__csp.length === 1")  # the report event comes a bit later
+    wait_until(page, "() => window.__csp.length === 1")  # the report event comes a bit later
 
 
 def test_narration_that_cannot_be_played_pauses_the_session_with_an_alert(open_page):

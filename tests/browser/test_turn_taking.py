@@ -17,6 +17,7 @@ from tests.browser.support import (
     start_at,
     status,
     wait_for_entries,
+    wait_until,
 )
 from tests.browser.test_session import TRACK_PLAYS, part_audio, plays_of, recorder
 from voiceguide.speech import registry
@@ -159,7 +160,7 @@ def test_the_beat_the_saved_cue_and_the_transcript_card(open_page):
     expect(text).to_have_text("a fake transcript", timeout=20_000)
     shown_at = page.evaluate("window.__shownAt")
     expect(page.locator("#now-label")).to_contain_text("Question 2", timeout=15_000)
-    page.wait_for_function("window.__playTimes.length >= 2")
+    wait_until(page, "() => window.__playTimes.length >= 2")
     next_at = page.evaluate("window.__playTimes.at(-1)[1]")
     assert page.evaluate("document.documentElement.dataset.savedCueAt"), "the saved cue sounded"
     assert next_at - shown_at >= 2500, "a few seconds of quiet before the next question"
@@ -186,7 +187,7 @@ def test_the_beat_the_saved_cue_and_the_transcript_card(open_page):
     speech = page.request.get(f"/api/entries/{entry}/speech")
     assert speech.ok and speech.headers["cache-control"] == "no-store"
     card.get_by_role("button", name="Read it back").click()
-    page.wait_for_function("document.getElementById('readback').currentTime > 0.2")
+    wait_until(page, "() => document.getElementById('readback').currentTime > 0.2")
 
     card.get_by_role("button", name=re.compile("^Record again")).click()
     expect(page.locator("#now-label")).to_contain_text("Question 1")

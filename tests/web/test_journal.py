@@ -17,6 +17,7 @@ from tests.journal_factory import (
     STAGE,
     add_entry,
     count,
+    opened,
     recording_path,
     user_id,
 )
@@ -133,7 +134,7 @@ def test_edit_form_saves_a_correction_and_keeps_the_machine_text(app, client, au
     assert response.status_code == 303
     assert response.headers["Location"] == f"/journal#entry-{entry}"
     with app.app_context():
-        row = db.session.get(Entry, entry)
+        row = opened(db.session.get(Entry, entry))
         assert row.machine_transcript == "I could not trussed anyone"
         assert row.transcript == "I could not trust anyone"
     response = client.post(

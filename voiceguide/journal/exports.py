@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import IO, Any
 
 from ..models import Entry, EntryStatus, User, isoformat
 from ..program import Program, Stage
+from .entries import open_recording
 from .recordings import store
 
 FORMAT_VERSION = 1
@@ -152,7 +154,11 @@ def to_markdown(user: User, entries: list[Entry], prog: Program) -> str:
 
 
 def to_zip(user: User, entries: list[Entry], prog: Program) -> IO[bytes]:
-    """A zip with journal.json, journal.md and every recording; a temporary file, rewound."""
+    """A zip with journal.json, journal.md and every recording; a temporary file, rewound.
+
+    The file holds the journal in the clear until the response closes it: it is unnamed
+    (TemporaryFile) in the system's temporary directory, never in the data directory.
+    """
     out = tempfile.TemporaryFile()  # noqa: SIM115  (handed to send_file, which closes it)
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr(
@@ -160,9 +166,14 @@ def to_zip(user: User, entries: list[Entry], prog: Program) -> IO[bytes]:
         )
         archive.writestr("journal.md", to_markdown(user, entries, prog), zipfile.ZIP_DEFLATED)
         for entry in entries:
-            path = store().find(entry.recording_path)
-            if path is not None:
-                # Compressed audio does not shrink further: store it as it is.
-                archive.write(path, recording_name(entry), zipfile.ZIP_STORED)
+            recording = open_recording(entry)
+            if recording is None:
+                continue
+            # Decrypted as it is copied, never whole in memory. Compressed audio does not
+            # shrink further: stored as it is.
+            info = zipfile.ZipInfo(recording_name(entry), entry.created_at.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_STORED
+            with recording, archive.open(info, "w") as member:
+                shutil.copyfileobj(recording, member, 64 * 1024)
     out.seek(0)
     return out

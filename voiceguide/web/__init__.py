@@ -17,6 +17,7 @@ from . import (
     pages,
     preferences,
     progress,
+    recovery,
     security,
     urls,
 )
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
         preferences,
         progress,
         auth,
+        recovery,
         entries,
         journal,
     ):

@@ -41,6 +41,7 @@ STATUS_BY_CODE = {
     "decode_timeout": 422,
     "rate_limited": 429,
     "server_error": 500,
+    "journal_damaged": 500,
     "engine_unavailable": 503,
     "busy": 503,
     "database_busy": 503,

@@ -1,8 +1,11 @@
-"""URLs the views share: a part's narration by the hash of what it sounds like; row ids."""
+"""URLs the views share: a part's narration by the hash of what it sounds like; row ids;
+where to go after signing in."""
 
 from __future__ import annotations
 
-from flask import url_for
+from urllib.parse import urlsplit
+
+from flask import request, url_for
 from werkzeug.routing import IntegerConverter
 
 from ..narration import narration
@@ -46,3 +49,18 @@ def stage_audio(parts: tuple[Part, ...]) -> dict[str, str]:
         if part.unanswered_spoken:
             urls[f"{part.id}:unanswered"] = text_audio_url(part.unanswered_spoken)
     return urls
+
+
+def safe_next(default: str) -> str:
+    """The `next` page when it is a path on this site, else the default."""
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not parts.scheme
+        and not parts.netloc
+    ):
+        return target
+    return default
