@@ -18,6 +18,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from ..accounts.preferences import zone_of
 from ..errors import BadRequest
 from ..journal import exports
 from ..journal.entries import (
@@ -74,7 +75,7 @@ def page() -> str:
     steps = progress(everything, program)
     return render_template(
         "journal.html",
-        groups=exports.grouped(shown, program),
+        groups=exports.grouped(shown, program, zone_of(user)),
         steps=steps,
         completed=sum(s.complete for s in steps),
         total_entries=len(everything),
@@ -82,6 +83,21 @@ def page() -> str:
         stage_id=stage_id,
         filtered=bool(query or stage_id),
         shown_count=len(shown),
+        has_recording=lambda e: recording_file(e) is not None,
+    )
+
+
+@bp.get("/questions/<stage_id>/<prompt_id>")
+def question(stage_id: str, prompt_id: str) -> str:
+    """Every answer to one question, newest first: how the answers changed over time."""
+    stage, part = find_prompt(stage_id, prompt_id)
+    answers = user_entries(current_user._get_current_object(), stage.id, prompt=part.id)
+    return render_template(
+        "journal/question.html",
+        stage=stage,
+        part=part,
+        number=stage.prompts.index(part) + 1,
+        answers=answers,
         has_recording=lambda e: recording_file(e) is not None,
     )
 
