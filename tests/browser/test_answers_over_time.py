@@ -4,6 +4,7 @@ and no axe violation on a phone or a desktop."""
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -73,4 +74,10 @@ def test_answers_over_time_play_hands_free(open_page, speech_wavs, viewport):
     expect(status).to_have_text("That was every answer, up to the newest.", timeout=20_000)
     expect(page.get_by_role("button", name="Play all answers")).to_be_focused()
     assert_accessible(page, f"question history after playing, {viewport['width']}px")
+
+    mark = page.get_by_text("Transcribed automatically — check it.")
+    expect(mark).to_have_count(1)  # the spoken answer; the typed one is the person's own
+    page.get_by_role("button", name="Looks right").click()
+    expect(page).to_have_url(re.compile(re.escape(QUESTION) + r"#entry-\d+$"))
+    expect(mark).to_have_count(0)
     assert page.console_errors == []

@@ -62,7 +62,8 @@ def test_journal_groups_by_stage_in_program_order_then_day(app, client, owner):
     assert html.count('class="journal-day"') == 3
     assert "Think back to a time when your trust was broken." in html
     assert html.count("<audio controls") == 1
-    assert html.count("/edit") == 3 and html.count("/delete") >= 3
+    assert html.count(">Edit<") == 3 and html.count("/delete") >= 3
+    assert html.count(">Correct it<") == 1  # the machine transcript, not yet checked
 
 
 def test_progress_counts_stages_with_every_question_answered(app, client, owner):

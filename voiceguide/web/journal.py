@@ -23,6 +23,7 @@ from ..errors import BadRequest
 from ..journal import exports
 from ..journal.entries import (
     clean_text,
+    confirm_entry,
     correct_entry,
     create_typed_entry,
     delete_entry,
@@ -174,6 +175,22 @@ def edit(entry_id: int) -> ResponseReturnValue:
         form.transcript.data = entry.transcript or ""
     status = 400 if form.is_submitted() else 200
     return render_template("journal/edit.html", entry=entry, form=form), status
+
+
+@bp.post("/entries/<id:entry_id>/confirm")
+def confirm(entry_id: int) -> ResponseReturnValue:
+    """ "Looks right": the machine's transcript is checked; back to where the person was."""
+    entry = owned_entry(current_user, entry_id)
+    if not ConfirmForm().validate_on_submit():
+        raise BadRequest("The form has expired; please try again.")
+    confirm_entry(entry)
+    flash("Marked as checked by you.", "success")
+    # `back` names a question ("<stage>/<prompt>") or the journal; never a free URL.
+    stage_id, _, prompt_id = (request.form.get("back") or "").partition("/")
+    if stage_id == entry.stage and prompt_id == entry.prompt:
+        target = url_for("journal.question", stage_id=stage_id, prompt_id=prompt_id)
+        return redirect(f"{target}#entry-{entry.id}", 303)
+    return redirect(_back_to_journal(entry), 303)
 
 
 @bp.route("/entries/<id:entry_id>/delete", methods=["GET", "POST"])
