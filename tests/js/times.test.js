@@ -13,7 +13,7 @@ const DAY = 24 * 60 * MINUTE;
 
 describe('relative', () => {
   test('reads as words while recent', () => {
-    assert.equal(relative(ago(10 * 1000), NOW), 'now');
+    assert.equal(relative(ago(10 * 1000), NOW), 'just now');
     assert.equal(relative(ago(5 * MINUTE), NOW), '5 minutes ago');
     assert.equal(relative(ago(3 * 60 * MINUTE), NOW), '3 hours ago');
     assert.equal(relative(ago(DAY), NOW), 'yesterday');

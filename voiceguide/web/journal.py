@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.preferences import zone_of
 from ..errors import BadRequest
-from ..journal import exports
+from ..journal import exports, workbook
 from ..journal.entries import (
     clean_text,
     confirm_entry,
@@ -35,7 +35,7 @@ from ..journal.entries import (
 )
 from ..journal.progress import progress
 from ..models import Entry
-from ..program import current_program
+from ..program import Program, Stage, current_program
 from .forms import ConfirmForm, CorrectionForm, TypedAnswerForm
 from .limits import ANSWERS, EXPORTS, per_account
 
@@ -45,6 +45,7 @@ EXPORT_TYPES = {
     "json": ("application/json", "json"),
     "md": ("text/markdown; charset=utf-8", "md"),
     "zip": ("application/zip", "zip"),
+    "html": ("text/html; charset=utf-8", "html"),
 }
 
 
@@ -106,16 +107,28 @@ def question(stage_id: str, prompt_id: str) -> str:
 @bp.get("/export")
 @per_account("EXPORT_RATE_LIMIT", EXPORTS)
 def export() -> Response:
-    """Download the journal: ?format=json, md or zip (the zip holds the recordings too)."""
+    """Download the journal: ?format=json, md, zip (with the recordings) or html (the
+    workbook); `&stage=<id>`, repeatable, keeps only those stages."""
     kind = request.args.get("format", "json")
     if kind not in EXPORT_TYPES:
-        raise BadRequest("Choose an export format: json, md or zip.")
+        raise BadRequest("Choose an export format: " + ", ".join(EXPORT_TYPES) + ".")
     user = current_user._get_current_object()
-    entries = user_entries(user, newest_first=False)
     program = current_program()
+    stages = _chosen_stages(program)
+    chosen = {s.id for s in stages}
+    entries = [e for e in user_entries(user, newest_first=False) if e.stage in chosen or not chosen]
     mimetype, extension = EXPORT_TYPES[kind]
-    name = f"voiceguide-journal-{user.username}-{datetime.now(UTC):%Y-%m-%d}.{extension}"
-    if kind == "zip":
+    now = datetime.now(UTC)
+    name = (
+        f"voiceguide-journal-{user.username}-{now.astimezone(zone_of(user)):%Y-%m-%d}.{extension}"
+    )
+    if kind == "html":
+        body = workbook.to_html(
+            user, entries, program, stages or list(program.stages), zone_of(user), now
+        )
+        response = Response(body, mimetype=mimetype)
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    elif kind == "zip":
         response = send_file(
             exports.to_zip(user, entries, program),
             mimetype=mimetype,
@@ -132,6 +145,18 @@ def export() -> Response:
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _chosen_stages(program: Program) -> list[Stage]:
+    """The stages named by `?stage=` (none: the whole program); BadRequest for an unknown one."""
+    chosen = []
+    for stage_id in request.args.getlist("stage"):
+        stage = program.stage(stage_id)
+        if stage is None:
+            raise BadRequest(f"There is no stage {stage_id!r} in this program.")
+        if stage not in chosen:
+            chosen.append(stage)
+    return chosen
 
 
 @bp.post("/entries")

@@ -27,7 +27,7 @@ export function relative(when, now) {
   for (const [unit, size] of units) {
     if (Math.abs(ms) >= size) return words.format(Math.round(ms / size), unit);
   }
-  return words.format(0, 'second'); // "now"
+  return 'just now';
 }
 
 /**
