@@ -251,9 +251,9 @@ def test_empty_journal_exports_cleanly(client, owner):
 
 
 def test_unknown_export_format_is_refused(client, owner):
-    response = client.get("/journal/export?format=pdf")
+    response = client.get("/journal/export?format=docx")
     assert response.status_code == 400
-    assert "json, md, zip, html" in response.get_data(as_text=True)
+    assert "json, md, zip, html, pdf" in response.get_data(as_text=True)
 
 
 def test_privacy_page_says_what_where_who_and_how(client):

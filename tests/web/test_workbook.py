@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -60,3 +61,20 @@ def test_the_journal_offers_the_workbook(client, owner):
     html = client.get("/journal").get_data(as_text=True)
     assert 'name="format" value="html"' in html
     assert html.count('name="stage" value=') == 7
+
+
+def test_the_workbook_as_pdf(app, client, owner):
+    add_entry(app, owner, corrected="root answer")
+    response = client.get(f"/journal/export?format=pdf&stage={STAGE}")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert "no-store" in response.headers["Cache-Control"]
+    assert response.data.startswith(b"%PDF-")
+    assert response.headers["Content-Disposition"].endswith('.pdf"')
+
+
+def test_without_weasyprint_the_pdf_is_a_clear_503(client, owner, monkeypatch):
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import fails, as without Pango
+    response = client.get("/journal/export?format=pdf")
+    assert response.status_code == 503
+    assert "HTML workbook" in response.get_data(as_text=True)

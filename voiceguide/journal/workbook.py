@@ -11,6 +11,7 @@ from datetime import datetime, tzinfo
 
 from flask import render_template
 
+from ..errors import PdfUnavailable
 from ..models import Entry, User
 from ..program import Part, Program, Stage
 
@@ -100,3 +101,18 @@ def to_html(
         zone=zone,
         made=now.astimezone(zone),
     )
+
+
+def to_pdf(html: str, base_url: str) -> bytes:
+    """The workbook as a PDF (WeasyPrint, over the system's Pango); PdfUnavailable without."""
+    try:
+        import weasyprint  # heavy, and it loads Pango: only when a PDF is asked for
+    except (ImportError, OSError) as e:  # OSError: the Pango library is missing
+        raise PdfUnavailable() from e
+    # Nothing is fetched: the workbook holds its style, and links stay links.
+    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=_no_fetching)
+    return document.write_pdf(pdf_variant="pdf/ua-1")
+
+
+def _no_fetching(url: str, *args: object, **kwargs: object) -> dict:
+    raise ValueError(f"the workbook fetches nothing ({url})")

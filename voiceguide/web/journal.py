@@ -34,7 +34,7 @@ from ..journal.entries import (
     user_entries,
 )
 from ..journal.progress import progress
-from ..models import Entry
+from ..models import Entry, User
 from ..program import Program, Stage, current_program
 from .forms import ConfirmForm, CorrectionForm, TypedAnswerForm
 from .limits import ANSWERS, EXPORTS, per_account
@@ -46,6 +46,7 @@ EXPORT_TYPES = {
     "md": ("text/markdown; charset=utf-8", "md"),
     "zip": ("application/zip", "zip"),
     "html": ("text/html; charset=utf-8", "html"),
+    "pdf": ("application/pdf", "pdf"),
 }
 
 
@@ -107,8 +108,8 @@ def question(stage_id: str, prompt_id: str) -> str:
 @bp.get("/export")
 @per_account("EXPORT_RATE_LIMIT", EXPORTS)
 def export() -> Response:
-    """Download the journal: ?format=json, md, zip (with the recordings) or html (the
-    workbook); `&stage=<id>`, repeatable, keeps only those stages."""
+    """Download the journal: ?format=json, md, zip (with the recordings), or the workbook
+    as html or pdf; `&stage=<id>`, repeatable, keeps only those stages."""
     kind = request.args.get("format", "json")
     if kind not in EXPORT_TYPES:
         raise BadRequest("Choose an export format: " + ", ".join(EXPORT_TYPES) + ".")
@@ -122,13 +123,7 @@ def export() -> Response:
     name = (
         f"voiceguide-journal-{user.username}-{now.astimezone(zone_of(user)):%Y-%m-%d}.{extension}"
     )
-    if kind == "html":
-        body = workbook.to_html(
-            user, entries, program, stages or list(program.stages), zone_of(user), now
-        )
-        response = Response(body, mimetype=mimetype)
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    elif kind == "zip":
+    if kind == "zip":
         response = send_file(
             exports.to_zip(user, entries, program),
             mimetype=mimetype,
@@ -136,15 +131,25 @@ def export() -> Response:
             download_name=name,
         )
     else:
-        body = (
-            exports.to_json(user, entries, program)
-            if kind == "json"
-            else exports.to_markdown(user, entries, program)
-        )
-        response = Response(body, mimetype=mimetype)
+        response = Response(_export_body(kind, user, entries, stages, now), mimetype=mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _export_body(
+    kind: str, user: User, entries: list[Entry], stages: list[Stage], now: datetime
+) -> str | bytes:
+    """A one-piece export (everything but the zip), made in memory."""
+    program = current_program()
+    if kind == "json":
+        return exports.to_json(user, entries, program)
+    if kind == "md":
+        return exports.to_markdown(user, entries, program)
+    html = workbook.to_html(
+        user, entries, program, stages or list(program.stages), zone_of(user), now
+    )
+    return html if kind == "html" else workbook.to_pdf(html, request.host_url)
 
 
 def _chosen_stages(program: Program) -> list[Stage]:
