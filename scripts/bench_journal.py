@@ -31,7 +31,19 @@ from voiceguide.models import Entry
 from voiceguide.program import current_program
 
 PASSWORD = "calm-river-lantern-42"
-WORDS = "trust bridge river morning anger letter sister promise quiet garden window".split()
+WORDS = [
+    "trust",
+    "bridge",
+    "river",
+    "morning",
+    "anger",
+    "letter",
+    "sister",
+    "promise",
+    "quiet",
+    "garden",
+    "window",
+]
 
 
 def percentiles(loads: int, action: Callable[[], object]) -> tuple[float, float]:

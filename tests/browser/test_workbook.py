@@ -1,4 +1,4 @@
-"""The journal and the downloaded workbook, opened as a file: axe finds nothing, phone and desktop."""
+"""The journal and the downloaded workbook opened as a file: no axe violation, phone and desktop."""
 
 from __future__ import annotations
 
