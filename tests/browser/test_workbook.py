@@ -1,4 +1,5 @@
-"""The journal and the downloaded workbook opened as a file: no axe violation, phone and desktop."""
+"""The journal (newest answers above the fold) and the downloaded workbook opened as a file:
+no axe violation, phone and desktop."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ def test_journal_and_workbook_are_accessible(open_page, viewport, tmp_path):
     page.goto("/journal")
     answer(page, text="What I noticed: I held my breath when he was late.")
     page.goto("/journal")
+    newest = page.locator(".journal-newest .journal-entry").first
+    expect(newest).to_contain_text("I held my breath")
+    box = newest.bounding_box()
+    assert box and box["y"] + box["height"] <= viewport["height"], box  # above the fold
     assert_accessible(page, f"journal, {viewport['width']}px")
 
     page.get_by_label("1. First Steps").check()

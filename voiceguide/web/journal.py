@@ -50,6 +50,10 @@ EXPORT_TYPES = {
 }
 
 
+NEWEST = 3
+"""Answers at the top of the journal, newest first, before everything by stage."""
+
+
 @bp.before_request
 @login_required
 def _signed_in() -> None:
@@ -79,6 +83,7 @@ def page() -> str:
     return render_template(
         "journal.html",
         groups=exports.grouped(shown, program, zone_of(user)),
+        newest=sorted(everything, key=lambda e: (e.created_at, e.id), reverse=True)[:NEWEST],
         steps=steps,
         completed=sum(s.complete for s in steps),
         total_entries=len(everything),
