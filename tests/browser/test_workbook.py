@@ -3,6 +3,8 @@ no axe violation, phone and desktop."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -27,6 +29,10 @@ def test_journal_and_workbook_are_accessible(open_page, viewport, tmp_path):
     assert_accessible(page, f"journal, {viewport['width']}px")
 
     page.get_by_label("1. First Steps").check()
+    with page.expect_download() as pdf:
+        page.get_by_role("button", name="Download it as a PDF").click()
+    assert pdf.value.suggested_filename.endswith(".pdf")
+    assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF-")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the workbook").click()
     assert download.value.suggested_filename.endswith(".html")

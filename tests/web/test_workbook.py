@@ -59,7 +59,7 @@ def test_stages_are_chosen_with_repeated_stage(app, client, owner):
 
 def test_the_journal_offers_the_workbook(client, owner):
     html = client.get("/journal").get_data(as_text=True)
-    assert 'name="format" value="html"' in html
+    assert 'name="format" value="html"' in html and 'name="format" value="pdf"' in html
     assert html.count('name="stage" value=') == 7
 
 
