@@ -86,6 +86,16 @@ class DatabaseBusy(VoiceguideError):
     retry_after = 5
 
 
+class PdfUnavailable(VoiceguideError):
+    """This server cannot make PDFs (WeasyPrint or the system's Pango is missing)."""
+
+    code = "pdf_unavailable"
+    default_message = (
+        "This server cannot make a PDF right now. Download the HTML workbook instead: "
+        "it prints the same, and your browser can save it as a PDF."
+    )
+
+
 class InsufficientStorage(VoiceguideError):
     """The disk is full: nothing was stored, nothing half-written is left."""
 

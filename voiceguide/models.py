@@ -203,6 +203,8 @@ class Entry(Model):
     """When the current transcription attempt began (stale ones are picked up again)."""
     claimed_by: Mapped[str | None] = mapped_column(String(160))
     """Who holds the "processing" claim (jobs/holder.py): a dead holder's job is retried at once."""
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """When the person said the machine's transcript looks right (a correction checks it too)."""
 
     owner: Mapped[User] = relationship(back_populates="entries")
 
@@ -231,6 +233,15 @@ class Entry(Model):
         if self.corrected_transcript is not None:
             return self.corrected_transcript
         return self.machine_transcript
+
+    @property
+    def unchecked(self) -> bool:
+        """A machine transcript the person has neither confirmed nor corrected yet."""
+        return (
+            self.machine_transcript is not None
+            and self.corrected_transcript is None
+            and self.checked_at is None
+        )
 
 
 @event.listens_for(Engine, "connect")

@@ -230,7 +230,8 @@ def _console_error(page, message) -> None:
 
 @pytest.fixture
 def open_page(launch, live_server, speech_wavs):
-    """`open_page(mic="answer", stt="fake", microphone=True)`: a fresh page on a live server.
+    """`open_page(mic="answer", stt="fake", microphone=True)`: a fresh page on a live server
+    (`viewport`, and `timezone`, an IANA name for the browser's clock, are optional).
 
     Each call gets its own browser context (cookies, storage), closed after the test;
     console errors are collected on `page.console_errors`.
@@ -243,11 +244,14 @@ def open_page(launch, live_server, speech_wavs):
         microphone: bool = True,
         prefs: bool = True,
         viewport: dict | None = None,
+        timezone: str | None = None,
     ):
         server = live_server(stt)
         browser = launch(speech_wavs[mic], microphone=microphone)
         context = browser.new_context(
-            base_url=server.url, viewport=viewport or {"width": 1000, "height": 900}
+            base_url=server.url,
+            viewport=viewport or {"width": 1000, "height": 900},
+            timezone_id=timezone,
         )
         context.set_default_timeout(15000)
         if prefs:

@@ -1,8 +1,10 @@
-"""A person's guided-session preferences (speed, hands-free, pauses, cues, shortcuts), kept on the
-account so that they follow the person to another browser."""
+"""A person's guided-session preferences (speed, hands-free, pauses, cues, shortcuts) and time
+zone, kept on the account so that they follow the person to another browser."""
 
 from __future__ import annotations
 
+import zoneinfo
+from functools import cache
 from typing import Any
 
 from ..errors import BadRequest
@@ -51,3 +53,28 @@ def update_session_preferences(user: User, changes: object) -> dict[str, Any]:
     user.preferences = {**(user.preferences or {}), "session": merged}
     db.session.commit()
     return merged
+
+
+def time_zone(user: User) -> str:
+    """The person's time zone (an IANA name their browser reported), UTC until one has."""
+    name = (user.preferences or {}).get("timeZone")
+    return name if isinstance(name, str) and name in _zones() else "UTC"
+
+
+def update_time_zone(user: User, name: object) -> str:
+    """Keep the browser's time zone for times rendered on the server (exports)."""
+    if not isinstance(name, str) or name not in _zones():
+        raise BadRequest("That is not a time zone name like 'Europe/Paris'.")
+    user.preferences = {**(user.preferences or {}), "timeZone": name}
+    db.session.commit()
+    return name
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
+
+
+def zone_of(user: User) -> zoneinfo.ZoneInfo:
+    """The person's time zone, ready for datetime.astimezone."""
+    return zoneinfo.ZoneInfo(time_zone(user))

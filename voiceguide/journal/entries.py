@@ -25,7 +25,7 @@ from ..accounts.sessions import session_key
 from ..errors import BadRequest, Conflict, InvalidText, NotFound, QueryTooLong, QuotaExceeded
 from ..extensions import db
 from ..jobs import queue
-from ..models import Entry, EntryKind, EntryStatus, User
+from ..models import Entry, EntryKind, EntryStatus, User, utcnow
 from ..program import Part, Stage, current_program
 from . import recordings, sealed
 from .erasure import checkpoint_after_delete
@@ -242,7 +242,17 @@ def _commit_new(
 def correct_entry(entry: Entry, text: str) -> None:
     """Keep the person's correction (sealed); the machine transcript stays as it was."""
     sealed.set_text(entry, session_key(entry.owner), "corrected", text)
+    entry.checked_at = utcnow()
     db.session.commit()
+
+
+def confirm_entry(entry: Entry) -> None:
+    """The person read the machine's transcript and it looks right; Conflict without one."""
+    if entry.machine_transcript is None:
+        raise Conflict("Only a transcribed answer can be confirmed.")
+    if entry.checked_at is None:
+        entry.checked_at = utcnow()
+        db.session.commit()
 
 
 def delete_entry(entry: Entry) -> None:

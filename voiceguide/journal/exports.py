@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import IO, Any
 
@@ -38,15 +38,16 @@ class StageGroup:
         return sum(len(entries) for _, entries in self.days)
 
 
-def grouped(entries: list[Entry], prog: Program) -> list[StageGroup]:
-    """Entries by stage (program order, unknown stages last), then by day, oldest first."""
+def grouped(entries: list[Entry], prog: Program, zone: tzinfo = UTC) -> list[StageGroup]:
+    """Entries by stage (program order, unknown stages last), then by day in `zone`, oldest
+    first."""
     ordered = sorted(entries, key=lambda e: (e.created_at, e.id))
     known = {s.id for s in prog.stages}
     groups = [StageGroup(stage) for stage in prog.stages]
     groups.append(StageGroup(None))
     for entry in ordered:
         group = groups[prog.index_of(entry.stage)] if entry.stage in known else groups[-1]
-        day = entry.created_at.date()
+        day = entry.created_at.astimezone(zone).date()
         if group.days and group.days[-1][0] == day:
             group.days[-1][1].append(entry)
         else:

@@ -37,6 +37,8 @@ def entry_json(entry: Entry) -> dict[str, Any]:
         "machine_transcript": entry.machine_transcript,
         "stage_title": stage.title if stage else None,
         "prompt_text": part.text if part else None,
+        "checked": not entry.unchecked,
+        "checked_at": isoformat(entry.checked_at),
     }
 
 
@@ -102,6 +104,14 @@ def correct(entry_id: int) -> Response:
     if not isinstance(data, dict) or "transcript" not in data:
         raise BadRequest('Send JSON like {"transcript": "the corrected text"}.')
     journal.correct_entry(entry, journal.clean_text(data["transcript"], "transcript"))
+    return jsonify(entry_json(entry))
+
+
+@bp.post("/<id:entry_id>/confirm")
+def confirm(entry_id: int) -> Response:
+    """The machine's transcript looks right to the person: 200 with the entry, now checked."""
+    entry = _owned(entry_id)
+    journal.confirm_entry(entry)
     return jsonify(entry_json(entry))
 
 

@@ -45,6 +45,7 @@ STATUS_BY_CODE = {
     "engine_unavailable": 503,
     "busy": 503,
     "database_busy": 503,
+    "pdf_unavailable": 503,
     "insufficient_storage": 507,
 }
 # The code of an error raised by Flask or Werkzeug itself, by its status.
