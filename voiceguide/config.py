@@ -132,6 +132,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Wrong passwords where a signed-in person confirms one (deletion, password change).
         "PASSWORD_CHECK_RATE_LIMIT": "5 per minute; 20 per hour",
         "STORAGE_QUOTA_MB": 2048,  # recordings kept per account
+        # Explicit: the limiter is one object for every app in a process and otherwise keeps
+        # the last app's choice (a test that switched it off switched it off for all).
+        "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         # While a shared store (Redis) is away, count per process rather than fail requests.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
