@@ -25,25 +25,11 @@ from flask_migrate import upgrade
 from sqlalchemy import update
 
 sys.path.insert(0, str(Path.cwd()))  # the checkout it is run from, not an installed one
+from scripts.bench_at_rest import PASSWORD, WORDS  # the same account and vocabulary
 from voiceguide import create_app
 from voiceguide.extensions import db
 from voiceguide.models import Entry
 from voiceguide.program import current_program
-
-PASSWORD = "calm-river-lantern-42"
-WORDS = [
-    "trust",
-    "bridge",
-    "river",
-    "morning",
-    "anger",
-    "letter",
-    "sister",
-    "promise",
-    "quiet",
-    "garden",
-    "window",
-]
 
 
 def percentiles(loads: int, action: Callable[[], object]) -> tuple[float, float]:
