@@ -216,6 +216,35 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         os.killpg(server.pid, signal.SIGKILL)
 
 
+JOB_LINE = re.compile(r"transcribed: waited ([0-9.]+) s, ran ([0-9.]+) s")
+
+
+def job_times(log: Path) -> tuple[list[float], list[float]]:
+    """(queue waits, run times) of the transcription jobs, from the server's log."""
+    found = JOB_LINE.findall(log.read_text(errors="replace")) if log.exists() else []
+    return [float(w) for w, _ in found], [float(r) for _, r in found]
+
+
+def cpu_by_program(session_id: int) -> dict[str, float]:
+    """CPU seconds used so far by the server's processes (children they reaped included),
+    summed by program name: where one answer's cost goes besides transcription."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        if int(fields[3]) != session_id:  # field 6 of stat: the session id
+            continue
+        used = sum(int(f) for f in fields[11:15]) / ticks  # utime, stime, cutime, cstime
+        program = "celery" if "celery" in name else name.split(":")[0]
+        totals[program] = totals.get(program, 0.0) + used
+    return totals
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -224,7 +253,14 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def report(results: Results, started: float, lost_count: int, cost: float | None) -> None:
+def report(
+    results: Results,
+    started: float,
+    lost_count: int,
+    cost: float | None,
+    jobs: tuple[list[float], list[float]],
+    cpu: dict[str, float],
+) -> None:
     answers = len(results.to_transcript)
     minutes = (max(results.finished_at, default=started) - started) / 60
     print(f"answers transcribed: {answers} in {minutes:.1f} min "
@@ -239,6 +275,14 @@ def report(results: Results, started: float, lost_count: int, cost: float | None
     for error in results.errors[:10]:
         print(f"  {error}")
     print(f"entries lost: {lost_count}")
+    for label, values in zip(("server: queue wait", "server: job run"), jobs, strict=True):
+        if values:
+            print(f"{label}: p50 {percentile(values, 50):.2f} s, "
+                  f"p95 {percentile(values, 95):.2f} s")  # fmt: skip
+    if cpu and answers:
+        busiest = sorted(cpu.items(), key=lambda item: -item[1])
+        shares = ", ".join(f"{name} {used / answers:.2f}" for name, used in busiest if used >= 0.5)
+        print(f"server CPU seconds per answer: {sum(cpu.values()) / answers:.2f} ({shares})")
     if cost is not None:
         print(f"cost of one answer (decode + transcribe, alone): {cost:.2f} s of one core")
 
@@ -281,7 +325,9 @@ def main() -> int:
                 thread.start()
             for thread in threads:
                 thread.join()
-            report(results, started, lost(base, results), cost)
+            cpu = cpu_by_program(server.pid) if server is not None else {}
+            jobs = job_times(workdir / "server.log")
+            report(results, started, lost(base, results), cost, jobs, cpu)
         finally:
             if server is not None:
                 stop_server(server)

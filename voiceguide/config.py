@@ -21,6 +21,13 @@ def _flag(value: object) -> bool:
     return bool(value)
 
 
+def _log_level(value: object) -> str:
+    name = str(value).strip().upper()
+    if name not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError("use DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    return name
+
+
 def _whole(value: object) -> int:
     number = float(value)  # type: ignore[arg-type]
     if not number.is_integer():
@@ -53,6 +60,7 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "MAX_CONCURRENT_DECODES": _whole,
     "SHUTDOWN_GRACE_SECONDS": float,
     "WARM_NARRATION": _flag,
+    "LOG_LEVEL": _log_level,
 }
 # Every typed setting, whichever layer set it, is normalised once at start by these; code
 # that reads a setting never converts it again. None stays None where a default allows it.
@@ -79,6 +87,7 @@ _TYPES: dict[str, Callable[[Any], Any]] = {
     "DECODE_TIMEOUT_SECONDS": float,
     "MAX_CONCURRENT_DECODES": _whole,
     "SHUTDOWN_GRACE_SECONDS": float,
+    "LOG_LEVEL": _log_level,
 }
 
 
@@ -157,6 +166,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAX_CONCURRENT_DECODES": None,  # None means two per core
         # `flask serve` on SIGTERM: how long in-flight requests may take to finish.
         "SHUTDOWN_GRACE_SECONDS": 20.0,
+        # The app's own log: start and stop, sweeps, each transcription's wait and run time
+        # (never what was said). Python's default (WARNING) would hide them.
+        "LOG_LEVEL": "INFO",
         # Off: Flask-Limiter would stamp its window's Retry-After (up to an hour) on every
         # response of a limited route, a 503 "busy" included; our 429 sets its own.
         "RATELIMIT_HEADERS_ENABLED": False,
