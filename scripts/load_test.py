@@ -26,6 +26,7 @@ import argparse
 import os
 import random
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -216,13 +217,14 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         os.killpg(server.pid, signal.SIGKILL)
 
 
-JOB_LINE = re.compile(r"transcribed: waited ([0-9.]+) s, ran ([0-9.]+) s")
+JOB_LINE = re.compile(r"entry (\d+) transcribed: waited ([0-9.]+) s, ran ([0-9.]+) s")
 
 
 def job_times(log: Path) -> tuple[list[float], list[float]]:
     """(queue waits, run times) of the transcription jobs, from the server's log."""
     found = JOB_LINE.findall(log.read_text(errors="replace")) if log.exists() else []
-    return [float(w) for w, _ in found], [float(r) for _, r in found]
+    jobs = {entry: (float(wait), float(ran)) for entry, wait, ran in found}  # once each
+    return [wait for wait, _ in jobs.values()], [ran for _, ran in jobs.values()]
 
 
 def cpu_by_program(session_id: int) -> dict[str, float]:
@@ -302,6 +304,7 @@ def main() -> int:
     parser.add_argument("--patience", type=float, default=300.0, help="wait for a transcript (s)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--no-cost", action="store_true", help="skip measuring one answer alone")
+    parser.add_argument("--keep-log", type=Path, help="copy the server's log here at the end")
     args = parser.parse_args()
     args.run = uuid.uuid4().hex[:6]
 
@@ -331,6 +334,8 @@ def main() -> int:
         finally:
             if server is not None:
                 stop_server(server)
+                if args.keep_log:
+                    shutil.copyfile(workdir / "server.log", args.keep_log)
     return 1 if results.errors else 0
 
 
