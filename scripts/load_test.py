@@ -155,18 +155,30 @@ def follow(session, url: str, started: float, args, results: Results) -> None:
         results.finished_at.append(time.time())
 
 
+def poll_delay(elapsed: float, previous: float) -> float:
+    """The page's own schedule (static/js/outbox.js, pollDelay): every 0.4 s for 15 s, then
+    backing off to 3 s. The measured wait is then what a person at the page waits, and the
+    server carries the page's polling load, no more."""
+    if elapsed < 15:
+        return 0.4
+    return min(3.0, max(0.4, previous) * 1.3)
+
+
 def wait_for_transcript(session: requests.Session, url: str, patience: float) -> str:
-    """Poll the entry (as the page does) until done or failed; its last status."""
-    deadline = time.perf_counter() + patience
+    """Poll the entry as the page does until done or failed; its last status."""
+    began = time.perf_counter()
+    deadline = began + patience
     status = "unknown"
+    wait = 0.0
     while time.perf_counter() < deadline:
+        wait = poll_delay(time.perf_counter() - began, wait)
+        time.sleep(wait)  # the upload's answer said pending: the page waits before asking
         try:
             status = session.get(url, timeout=30).json()["status"]
         except (requests.RequestException, ValueError):
             status = "unreachable"
         if status in ("done", "failed"):
             return status
-        time.sleep(0.25)
     return f"{status} after {patience:.0f} s"
 
 
