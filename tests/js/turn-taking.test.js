@@ -1,10 +1,13 @@
-// The live region's queue (js/announcer.js), the ending's words (js/view.js endingText) and
-// the voice activity's clock across a pause (js/voice.js).
+// The live region's queue (js/announcer.js), the ending's words (js/view.js endingText), the
+// voice activity's clock across a pause (js/voice.js), and when an answer turn ends
+// (js/turns.js, js/answers.js).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { Announcer } from '../../voiceguide/static/js/announcer.js';
+import { SlowNotice } from '../../voiceguide/static/js/answers.js';
+import { sendAnswer } from '../../voiceguide/static/js/turns.js';
 import { endingText } from '../../voiceguide/static/js/view.js';
 import { TICK_MS, VoiceActivity } from '../../voiceguide/static/js/voice.js';
 
@@ -134,4 +137,82 @@ test('idle() waits until everything queued has been said', async () => {
   clock.tick();
   await Promise.resolve();
   assert.equal(idle, true);
+});
+
+test('saidSoFar() waits for what is queued now, not for what comes after', async () => {
+  const clock = fakeClock();
+  const announcer = new Announcer(() => {}, { setTimer: clock.setTimer });
+  let said = false;
+  announcer.say('Recording. Listening for your answer.');
+  announcer.say('Saved. Making the transcript…');
+  announcer.saidSoFar().then(() => {
+    said = true;
+  });
+  announcer.say('Transcript ready. Saved to your journal.');
+  clock.tick(); // "Recording" has had its time; "Saved" is in the region now
+  await Promise.resolve();
+  assert.equal(said, false, 'not before "Saved" has had its time');
+  clock.tick(); // "Saved" has had its time; the transcript is in the region now
+  await Promise.resolve();
+  assert.equal(said, true, 'the transcript after it is not waited for');
+  assert.equal(announcer.busy, true);
+  let nothing = false;
+  new Announcer(() => {}).saidSoFar().then(() => {
+    nothing = true;
+  });
+  await Promise.resolve();
+  assert.equal(nothing, true, 'nothing queued: at once');
+});
+
+test('"Uploading" is said only when the upload takes a while', () => {
+  const clock = fakeClock();
+  const said = [];
+  const notice = new SlowNotice(() => said.push('Uploading your answer…'), {
+    setTimer: (fn, ms) => {
+      clock.setTimer(fn, ms);
+      return clock.timers.length - 1;
+    },
+    clearTimer: (i) => {
+      if (i !== undefined) clock.timers[i].fn = () => {};
+    },
+  });
+  notice.start('a');
+  notice.start('a'); // "checking", then "uploading": one notice
+  assert.equal(clock.timers.length, 1);
+  assert.ok(clock.timers[0].ms >= 500);
+  notice.stop('a'); // saved in time
+  clock.tick();
+  assert.deepEqual(said, []);
+  notice.start('b');
+  clock.tick(); // still on its way: said
+  assert.deepEqual(said, ['Uploading your answer…']);
+});
+
+test('an answer turn ends at the server 2xx, without waiting for the transcript', async () => {
+  globalThis.window ??= /** @type {any} */ ({}); // dom.js uuid() asks it for a secure context
+  const listeners = {};
+  const outbox = {
+    settle: (_id, kinds) => {
+      outbox.kinds = kinds;
+      return new Promise((resolve) => {
+        listeners.saved = resolve;
+      });
+    },
+    add: async () => {},
+  };
+  const ctx = /** @type {any} */ ({
+    view: {},
+    outbox,
+    cfg: { user: '7', stage: 's' },
+  });
+  const turn = sendAnswer(
+    ctx,
+    { id: 'q1' },
+    { blob: new Blob(['x']), type: 'audio/webm', seconds: 6, speechSeconds: 4, spoke: true },
+  );
+  await Promise.resolve();
+  assert.ok(outbox.kinds.includes('saved'), 'the turn waits for the 2xx');
+  assert.ok(!outbox.kinds.includes('transcript'), 'not for the transcript');
+  listeners.saved({ kind: 'saved', entry: { id: 9, status: 'pending' } });
+  assert.deepEqual(await turn, { kind: 'saved', entry: { id: 9, status: 'pending' } });
 });

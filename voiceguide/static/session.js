@@ -8,13 +8,14 @@
 
 import { showOutboxProgress, wireTypedForms } from './js/answers.js';
 import { Cues } from './js/cues.js';
-import { $$, csrfToken } from './js/dom.js';
+import { $$, csrfToken, isAbort } from './js/dom.js';
 import { Session } from './js/flow.js';
 import { bindShortcuts } from './js/keys.js';
 import { setUpMicCheck } from './js/miccheck.js';
 import { Outbox } from './js/outbox.js';
 import { NarrationPlayer } from './js/player.js';
 import { load, loadPrefs, parseChoices, savePrefs } from './js/prefs.js';
+import { ReadBackPlayer } from './js/readback.js';
 import { savedTone } from './js/tones.js';
 import { SessionView } from './js/view.js';
 
@@ -57,7 +58,7 @@ function showPrefs(view, prefs) {
 
 // The transcript card: Edit (a correction, kept beside the machine's transcript), Record
 // again (a new answer; the earlier one stays), Read it back (the narration voice).
-function wireAnswerCard(session, view, cfg) {
+function wireAnswerCard(session, view, cfg, readback) {
   const card = view.el.answer;
   const entryId = () => card.dataset.entry;
   view.el.answerEdit.addEventListener('submit', async (event) => {
@@ -95,17 +96,18 @@ function wireAnswerCard(session, view, cfg) {
     'answer-again': () => session.answerAgain(card.dataset.prompt ?? ''),
     'read-back': () => {
       session.holdForCard();
-      const audio = view.el.readback;
-      audio.src = `${cfg.entriesUrl}/${entryId()}/speech`;
+      readback.unlock(); // inside the click: the browser lets the sound start
       view.announce('Reading your answer back.');
-      audio.play().catch(() => view.showError('Your answer could not be read back just now.'));
+      readback.play(`${cfg.entriesUrl}/${entryId()}/speech`).catch((error) => {
+        if (!isAbort(error)) view.showError('Your answer could not be read back just now.');
+      });
     },
   };
 }
 
-function wireControls(session, view, cfg) {
+function wireControls(session, view, cfg, readback) {
   const actions = {
-    ...wireAnswerCard(session, view, cfg),
+    ...wireAnswerCard(session, view, cfg, readback),
     'skip-question': () => session.skipQuestion(),
     'answer-missing': (button) => session.start({ at: Number(button.dataset.index) }),
     start: () => session.start(),
@@ -174,6 +176,12 @@ function main(root) {
   });
   const prefs = loadPrefs(cfg.accountPrefs, cfg.choices);
   const cues = new Cues(cfg.cues);
+  const readback = new ReadBackPlayer({
+    // When the read-back's first sound played, for scripts/bench_turns.py.
+    onFirstSound: (at) => {
+      document.documentElement.dataset.readbackSoundAt = String(at);
+    },
+  });
   const session = new Session({
     cfg,
     view,
@@ -181,6 +189,7 @@ function main(root) {
     outbox,
     prefs,
     cues,
+    readback,
     savePrefs: (change) => {
       Object.assign(prefs, change);
       savePrefs(prefs, change, { url: cfg.preferencesUrl, token: csrfToken });
@@ -191,7 +200,7 @@ function main(root) {
   view.canAnswer = cfg.signedIn;
   view.show();
   view.showProgress(session.savedProgress());
-  wireControls(session, view, cfg);
+  wireControls(session, view, cfg, readback);
   showOutboxProgress(outbox, view, cfg);
   // The "saved" cue: the answer is on the server. Not over a recording (it would be heard).
   outbox.addEventListener('saved', (/** @type {CustomEvent} */ event) => {

@@ -4,6 +4,7 @@
 // (flow.js) decides what happens next.
 
 import { abortError, sleep, uuid, within } from './dom.js';
+import { STORED } from './outbox.js';
 import { MicrophoneError, openMicrophone, Recording } from './recorder.js';
 import { audioContext, reminderTone, softTone } from './tones.js';
 
@@ -47,7 +48,7 @@ const LISTEN_END_PAUSE_S = 1.5; // quiet that ends what was said while paused
  *
  * recorded: an answer to send (sendAnswer); no-speech: nothing was said for a long while;
  * mic-failed: the microphone could not start (the error is shown); command: a voice command
- * instead of an answer; saved: in the journal (its transcript may have failed); not-saved:
+ * instead of an answer; saved: in the journal (the server's 2xx; the transcript follows); not-saved:
  * held or refused (the outbox's events told the person); kept: still on its way after a
  * while, kept on this device; typed: a typed answer is in the journal; no-form: typing is not
  * possible here; retry-mic: the person asked to try the microphone again.
@@ -187,14 +188,14 @@ export async function sendAnswer(ctx, part, result, signal = undefined) {
     maybeCommand:
       result.speechSeconds <= COMMAND_MAX_SPEECH_S && result.seconds <= COMMAND_MAX_TOTAL_S,
   };
-  const outcome = outbox.settle(record.client_id);
+  // The turn is over once the server has the answer (its 2xx): the transcript follows in
+  // the background (the outbox's events show it), and the beat need not wait for it.
+  const outcome = outbox.settle(record.client_id, STORED);
   await outbox.add(record);
   const settled = await within(outcome, SETTLE_WAIT_MS, { kind: 'waiting' }, signal);
   if (settled.kind === 'command') return { kind: 'command', command: settled.command };
   if (settled.kind === 'waiting') return { kind: 'kept' };
-  if (settled.kind === 'transcript' || settled.kind === 'failed') {
-    return { kind: 'saved', entry: settled.entry };
-  }
+  if (settled.kind === 'saved') return { kind: 'saved', entry: settled.entry };
   return { kind: 'not-saved' };
 }
 

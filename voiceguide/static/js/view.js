@@ -76,7 +76,6 @@ export class SessionView {
       done: el('done-button'),
       listening: el('listening'),
       ending: el('ending'),
-      readback: /** @type {HTMLAudioElement} */ (el('readback')),
       handsFree: /** @type {HTMLInputElement} */ (el('hands-free')),
       pauseSeconds: /** @type {HTMLSelectElement} */ (el('pause-seconds')),
       giveUp: /** @type {HTMLSelectElement} */ (el('give-up-seconds')),
@@ -121,9 +120,9 @@ export class SessionView {
     this.announcer.say(note ? `${note} ${text}` : text, now && !note ? { tag: 'now' } : {});
   }
 
-  /** Resolves when every queued announcement has been said (the beat waits for it). */
-  announced() {
-    return this.announcer.idle();
+  /** Resolves when what is queued now has been said (the beat waits for "Saved"). */
+  saidSoFar() {
+    return this.announcer.saidSoFar();
   }
 
   /** @param {string} title a part whose narration is still being made on the server */
