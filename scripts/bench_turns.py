@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Measure turn-taking in Chromium with a fake microphone (Piper speaks the answer):
-end of speech -> the "saved" cue, end of speech -> the next question's first audio, and the
-read-back's first audio (in the browser, and the server's first streamed bytes).
+end of speech -> the recording's stop, the "saved" cue (the server's 2xx), the transcript and
+the next question's first audio; and Read it back pressed -> its first sound (in the browser,
+where the card fetched the first phrase ahead), with the server's times to make the first
+phrase on demand and the whole answer.
 
 Usage: .venv/bin/python scripts/bench_turns.py [--runs 3]
 Real engines (Piper, Whisper tiny.en), a temporary data directory; prints medians.
@@ -93,7 +95,7 @@ def main() -> int:
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     saved, q2, readback, server_first = [], [], [], []
-    stopped, card = [], []
+    stopped, card, server_phrase = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         wav, speech_s = speech_wav(Path(tmp))
         app = create_app(
@@ -156,6 +158,9 @@ def main() -> int:
                 readback.append((wait_for(page, READBACK_AT, timeout=30) - clicked) / 1000)
                 entry = page.locator("#answer").get_attribute("data-entry")
                 started = time.perf_counter()
+                page.request.get(f"/api/entries/{entry}/speech?part=first").body()
+                server_phrase.append(time.perf_counter() - started)
+                started = time.perf_counter()
                 page.request.get(f"/api/entries/{entry}/speech").body()
                 server_first.append(time.perf_counter() - started)
                 page.context.close()
@@ -172,6 +177,7 @@ def main() -> int:
     line("end of speech -> transcript shown", card)
     line("end of speech -> next question's first audio", q2)
     line("Read it back pressed -> first audio (browser)", readback)
+    line("read-back's first phrase made on demand (server, no fetch ahead)", server_phrase)
     line("read-back, whole response (server, all sentences)", server_first)
     return 0
 

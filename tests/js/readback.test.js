@@ -217,3 +217,54 @@ test('Pause suspends the read-back and Resume goes on', async () => {
   await tick();
   assert.equal(ctx.state, 'running');
 });
+
+test('the first phrase fetched ahead sounds at once; only the rest is fetched on play', async () => {
+  const ctx = fakeContext();
+  const first = fakeFetch();
+  const rest = fakeFetch();
+  const asked = [];
+  const firstSounds = [];
+  const player = new ReadBackPlayer({
+    makeContext: () => /** @type {any} */ (ctx),
+    fetchImpl: /** @type {any} */ (
+      (url, init) => {
+        asked.push(url);
+        return (url.endsWith('?part=first') ? first : rest).fetchImpl(url, init);
+      }
+    ),
+    onFirstSound: (at) => firstSounds.push(at),
+  });
+  const ready = player.prepare('/api/entries/5/speech');
+  await tick();
+  first.send(concat(header(), pcm(new Array(3000).fill(500))));
+  first.close();
+  assert.equal((await ready).samples.length, 3000);
+  assert.deepEqual(asked, ['/api/entries/5/speech?part=first']);
+  assert.equal(ctx.sources.length, 0, 'fetched ahead, not played');
+
+  const done = player.play('/api/entries/5/speech');
+  await tick();
+  assert.equal(ctx.sources.length, 1, 'the first phrase plays before the rest has come');
+  assert.equal(firstSounds.length, 1);
+  assert.deepEqual(asked.slice(1), ['/api/entries/5/speech?part=rest']);
+  rest.send(concat(header(), pcm(new Array(2205).fill(-500))));
+  rest.close();
+  await tick();
+  assert.equal(ctx.sources.length, 2);
+  assert.ok(Math.abs(ctx.sources[1].at - (ctx.sources[0].at + 3000 / RATE)) < 1e-9);
+  ctx.sources[1].dispatchEvent(new Event('ended'));
+  await done;
+
+  // Another answer (or a corrected one): what was fetched ahead is not used for it.
+  player.forget();
+  const other = fakeFetch();
+  const plain = new ReadBackPlayer({
+    makeContext: () => /** @type {any} */ (ctx),
+    fetchImpl: /** @type {any} */ (other.fetchImpl),
+  });
+  const stopped = plain.play('/api/entries/6/speech');
+  await tick();
+  assert.equal(other.calls[0][0], '/api/entries/6/speech', 'nothing ahead: the whole stream');
+  plain.stop();
+  await assert.rejects(stopped, { name: 'AbortError' });
+});

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { Announcer } from '../../voiceguide/static/js/announcer.js';
 import { SlowNotice } from '../../voiceguide/static/js/answers.js';
 import { sendAnswer } from '../../voiceguide/static/js/turns.js';
-import { endingText } from '../../voiceguide/static/js/view.js';
+import { clearOfBar, endingText } from '../../voiceguide/static/js/view.js';
 import { TICK_MS, VoiceActivity } from '../../voiceguide/static/js/voice.js';
 
 function fakeClock() {
@@ -215,4 +215,16 @@ test('an answer turn ends at the server 2xx, without waiting for the transcript'
   assert.ok(!outbox.kinds.includes('transcript'), 'not for the transcript');
   listeners.saved({ kind: 'saved', entry: { id: 9, status: 'pending' } });
   assert.deepEqual(await turn, { kind: 'saved', entry: { id: 9, status: 'pending' } });
+});
+
+test('the live line is scrolled clear of a bar stuck over it, and only then', () => {
+  const bar = { top: 676, bottom: 844 };
+  // "Playing: Intro" at 640-676 and the part's words to 740, under a bar from 676: up by 72.
+  assert.equal(clearOfBar({ top: 640, bottom: 740 }, bar, 844), 740 + 8 - 676);
+  assert.equal(clearOfBar({ top: 300, bottom: 600 }, bar, 844), 0, 'nothing covered');
+  // A long part: never so far that the live line itself goes off the top.
+  assert.equal(clearOfBar({ top: 100, bottom: 1400 }, bar, 844), 100 - 8);
+  // Scrolled past it, or it is below the screen: the person is elsewhere; leave them there.
+  assert.equal(clearOfBar({ top: -200, bottom: 700 }, bar, 844), 0);
+  assert.equal(clearOfBar({ top: 900, bottom: 1000 }, bar, 844), 0);
 });

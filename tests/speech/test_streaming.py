@@ -73,3 +73,15 @@ def test_a_voice_that_is_not_16_bit_mono_is_refused():
 
     with pytest.raises(streaming.SpeechError):
         next(stream_wav(Stereo(), "Hello."))
+
+
+def test_the_first_piece_and_the_rest_make_the_whole():
+    engine = FakeTTS()
+    text = "This morning, I walked to the river. It was quiet."
+    _, whole = _parse(b"".join(stream_wav(engine, text)))
+    _, first = _parse(b"".join(stream_wav(engine, text, "first")))
+    _, rest = _parse(b"".join(stream_wav(engine, text, "rest")))
+    assert first + rest == whole and first and rest
+    assert engine.calls[-2:] == ["This morning, I walked to the river.", "It was quiet."]
+    _, nothing = _parse(b"".join(stream_wav(engine, "Yes.", "rest")))
+    assert nothing == b"", "a one-piece answer has no rest: a header alone"

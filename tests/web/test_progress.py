@@ -62,6 +62,21 @@ def test_an_answer_is_read_back_streamed_and_never_cached(app, client, auth):
     assert registry.tts(app).calls[-2:] == ["First sentence.", "Second one, a little longer."]
 
 
+def test_the_first_phrase_is_fetched_ahead_and_the_rest_apart(app, client, auth):
+    from voiceguide.speech import registry
+
+    auth.register()
+    entry = add_entry(app, user_id(app, "alice"), machine="Well, it was fine. Then it rained.")
+    first = client.get(f"/api/entries/{entry}/speech?part=first")
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-store"
+    assert registry.tts(app).calls[-1:] == ["Well, it was fine."]
+    rest = client.get(f"/api/entries/{entry}/speech?part=rest")
+    assert rest.status_code == 200 and rest.get_data()[:4] == b"RIFF"
+    assert registry.tts(app).calls[-1:] == ["Then it rained."]
+    wrong = client.get(f"/api/entries/{entry}/speech?part=middle")
+    assert wrong.status_code == 400 and wrong.json["code"]
+
+
 def test_a_read_back_that_cannot_start_is_a_clear_error_not_a_cut_stream(
     app, client, auth, monkeypatch
 ):

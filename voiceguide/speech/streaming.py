@@ -27,6 +27,8 @@ alone stands between the press of Read it back and the first sound (scripts/benc
 SENTENCE_PAUSE_S = 0.45
 """Silence after a sentence; a piece cut inside a sentence runs straight on."""
 UNKNOWN_SIZE = 0xFFFFFFFF
+EMPTY_RATE = 22050
+"""The rate a stream without samples says it has (no sample follows, so it is never used)."""
 
 
 def _cut(words: list[str], most: int, least: int) -> int:
@@ -83,10 +85,21 @@ def _pcm(wav: bytes) -> tuple[bytes, int]:
         raise SpeechError(f"the narration voice made unreadable audio: {e}") from e
 
 
-def stream_wav(engine: TextToSpeech, text: str) -> Iterator[bytes]:
-    """WAV audio of `text`: the header with the first piece, then each piece as it is made."""
+PARTS = ("all", "first", "rest")
+"""What of a text a stream holds: all of it, its first piece (which a page fetches ahead, so
+that Read it back sounds at once), or the rest after that piece."""
+
+
+def stream_wav(engine: TextToSpeech, text: str, part: str = "all") -> Iterator[bytes]:
+    """WAV audio of `text` (or its `part`, see PARTS): the header with the first piece, then
+    each piece as it is made."""
+    chosen = pieces(text)
+    if part == "first":
+        chosen = chosen[:1]
+    elif part == "rest":
+        chosen = chosen[1:]
     rate = 0
-    for words, ends_sentence in pieces(text):
+    for words, ends_sentence in chosen:
         frames, piece_rate = _pcm(engine.synthesize(words).wav)
         if not rate:
             rate = piece_rate
@@ -96,3 +109,5 @@ def stream_wav(engine: TextToSpeech, text: str) -> Iterator[bytes]:
         if ends_sentence:
             frames += b"\0\0" * int(rate * SENTENCE_PAUSE_S)
         yield frames
+    if not rate:  # nothing after the first piece: a header, and no samples to play
+        yield wav_stream_header(EMPTY_RATE)

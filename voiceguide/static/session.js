@@ -78,6 +78,7 @@ function wireAnswerCard(session, view, cfg, readback) {
       if (!response.ok) throw new Error(String(response.status));
       const entry = await response.json();
       view.el.answerText.textContent = entry.transcript;
+      readback.prepare(`${cfg.entriesUrl}/${entryId()}/speech`); // the corrected words
       view.closeEdit();
       view.clearError();
       view.announce('Your correction is saved in your journal.');
@@ -209,6 +210,14 @@ function main(root) {
     document.documentElement.dataset.savedCueAt = String(performance.now());
     savedTone();
     if (prefs.spokenCue) cues.play('saved');
+  });
+  // The transcript card's Read it back sounds at once: its first phrase is fetched now (into
+  // memory only), while the person listens to the beat.
+  outbox.addEventListener('transcript', (/** @type {CustomEvent} */ event) => {
+    const { record, entry } = event.detail;
+    if (record.stage === cfg.stage && entry.transcript) {
+      readback.prepare(`${cfg.entriesUrl}/${entry.id}/speech`);
+    }
   });
   // Leaving the page in the middle of a spoken answer would lose it: the browser asks first.
   window.addEventListener('beforeunload', (event) => {

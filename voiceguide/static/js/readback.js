@@ -121,7 +121,66 @@ export function nextStart(now, endOfLast) {
 }
 
 /**
+ * The samples of a streamed WAV, batch by batch as they arrive (batches of at least
+ * MIN_SAMPLES, except the last).
+ * @param {typeof fetch} fetchImpl
+ * @param {string} url
+ * @param {AbortSignal} signal
+ * @returns {AsyncGenerator<{samples: Float32Array, rate: number}>}
+ */
+async function* streamed(fetchImpl, url, signal) {
+  const response = await fetchImpl(url, { credentials: 'same-origin', signal });
+  if (!response.ok || !response.body) {
+    const body = await response.json().catch(() => ({}));
+    throw new ReadBackError(body.error || `the server answered ${response.status}`);
+  }
+  const reader = response.body.getReader();
+  const cancel = () => reader.cancel().catch(() => {});
+  signal.addEventListener('abort', cancel, { once: true });
+  const pcm = new PcmStream();
+  /** @type {Float32Array[]} */
+  let waiting = [];
+  let count = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (signal.aborted) throw abortError();
+      const samples = value ? pcm.push(value) : null;
+      if (samples?.length) {
+        waiting.push(samples);
+        count += samples.length;
+      }
+      if (count && (done || count >= MIN_SAMPLES)) {
+        yield { samples: joined(waiting, count), rate: pcm.rate };
+        waiting = [];
+        count = 0;
+      }
+      if (done) return;
+    }
+  } finally {
+    signal.removeEventListener('abort', cancel);
+  }
+}
+
+/**
+ * @param {Float32Array[]} parts
+ * @param {number} count their total length
+ */
+function joined(parts, count) {
+  if (parts.length === 1) return parts[0];
+  const out = new Float32Array(count);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
  * Plays read-back streams, one at a time, with its own AudioContext (Pause suspends it).
+ * A transcript card fetches its answer's first phrase ahead (prepare): Read it back then
+ * sounds at once, and only the rest is made while it plays.
  */
 export class ReadBackPlayer {
   /**
@@ -143,6 +202,9 @@ export class ReadBackPlayer {
     this.context = null;
     /** @type {AbortController|null} */
     this.current = null;
+    /** @type {{url: string, controller: AbortController,
+     *   ready: Promise<{samples: Float32Array, rate: number}|null>}|null} */
+    this.prepared = null;
   }
 
   get playing() {
@@ -154,6 +216,36 @@ export class ReadBackPlayer {
     this.context ??= this.makeContext();
     if (this.context.state === 'suspended') this.context.resume().catch(() => {});
     return this.context;
+  }
+
+  /**
+   * Fetch the first phrase of `url` ahead, into memory only (never a cache, never storage).
+   * @param {string} url
+   */
+  prepare(url) {
+    this.forget();
+    const controller = new AbortController();
+    const collect = async () => {
+      /** @type {Float32Array[]} */
+      const parts = [];
+      let rate = 0;
+      let count = 0;
+      for await (const batch of streamed(this.fetchImpl, `${url}?part=first`, controller.signal)) {
+        parts.push(batch.samples);
+        count += batch.samples.length;
+        rate = batch.rate;
+      }
+      return count ? { samples: joined(parts, count), rate } : null;
+    };
+    const ready = collect().catch(() => null); // then play() fetches all of it
+    this.prepared = { url, controller, ready };
+    return ready;
+  }
+
+  // The answer changed (a correction) or went away: what was fetched ahead is dropped.
+  forget() {
+    this.prepared?.controller.abort();
+    this.prepared = null;
   }
 
   /**
@@ -172,59 +264,28 @@ export class ReadBackPlayer {
     const ctx = this.unlock();
     /** @type {AudioBufferSourceNode[]} */
     const sources = [];
+    let end = 0;
+    /** @param {{samples: Float32Array, rate: number}} batch */
+    const schedule = ({ samples, rate }) => {
+      const buffer = ctx.createBuffer(1, samples.length, rate);
+      buffer.getChannelData(0).set(samples);
+      const source = ctx.createBufferSource();
+      source.buffer = buffer;
+      source.connect(ctx.destination);
+      const start = nextStart(ctx.currentTime, end);
+      source.start(start);
+      if (!sources.length) {
+        this.onFirstSound(performance.now() + (start - ctx.currentTime) * 1000);
+      }
+      sources.push(source);
+      end = start + buffer.duration;
+    };
     try {
-      const response = await this.fetchImpl(url, {
-        credentials: 'same-origin',
-        signal: mine.signal,
-      });
-      if (!response.ok || !response.body) {
-        const body = await response.json().catch(() => ({}));
-        throw new ReadBackError(body.error || `the server answered ${response.status}`);
-      }
-      const reader = response.body.getReader();
-      mine.signal.addEventListener('abort', () => reader.cancel().catch(() => {}), {
-        once: true,
-      });
-      const pcm = new PcmStream();
-      let end = 0;
-      /** @type {Float32Array[]} */
-      let waiting = [];
-      let waitingCount = 0;
-      const schedule = () => {
-        const samples = new Float32Array(waitingCount);
-        let at = 0;
-        for (const part of waiting) {
-          samples.set(part, at);
-          at += part.length;
-        }
-        waiting = [];
-        waitingCount = 0;
-        const buffer = ctx.createBuffer(1, samples.length, pcm.rate);
-        buffer.getChannelData(0).set(samples);
-        const source = ctx.createBufferSource();
-        source.buffer = buffer;
-        source.connect(ctx.destination);
-        const start = nextStart(ctx.currentTime, end);
-        source.start(start);
-        if (!sources.length) {
-          this.onFirstSound(performance.now() + (start - ctx.currentTime) * 1000);
-        }
-        sources.push(source);
-        end = start + buffer.duration;
-      };
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (mine.signal.aborted) throw abortError();
-        if (value) {
-          const samples = pcm.push(value);
-          if (samples.length) {
-            waiting.push(samples);
-            waitingCount += samples.length;
-          }
-        }
-        if (waitingCount && (done || waitingCount >= MIN_SAMPLES)) schedule();
-        if (done) break;
-      }
+      const first = this.prepared?.url === url ? await this.prepared.ready : null;
+      if (mine.signal.aborted) throw abortError();
+      if (first) schedule(first);
+      const rest = first ? `${url}?part=rest` : url;
+      for await (const batch of streamed(this.fetchImpl, rest, mine.signal)) schedule(batch);
       const last = sources.at(-1);
       if (last) await endOf(last, mine.signal);
     } catch (error) {
