@@ -232,3 +232,65 @@ def test_paused_by_silence_a_spoken_reminder_then_resume_by_voice(open_page, mon
     page.get_by_role("button", name="Pause", exact=True).click()
     assert len(posts["commands"]) >= 1
     assert posts["entries"] == []
+
+
+def pause_of(page, seconds: str) -> None:
+    """The person's "finish an answer by itself after a pause of" (Settings)."""
+    page.goto(f"/stages/{STAGE}")
+    page.get_by_text("Settings and keyboard shortcuts").click()
+    page.get_by_label("Finish an answer by itself after a pause of").select_option(seconds)
+
+
+# When the recording panel was hidden (the turn over), for the early save below.
+TRACK_TURN_END = """
+document.addEventListener('DOMContentLoaded', () => {
+  const rec = document.getElementById('recording');
+  if (rec) new MutationObserver(() => {
+    if (rec.hidden && window.__recShown) window.__recHidden ??= performance.now();
+    if (!rec.hidden) window.__recShown = true;
+  }).observe(rec, {attributes: true});
+});
+"""
+
+
+def test_an_answer_clearly_heard_is_saved_early_while_the_turn_listens_on(open_page):
+    from tests.browser.support import sign_up
+
+    page = open_page(mic="answer")
+    page.add_init_script(TRACK_TURN_END)
+    sign_up(page)
+    posts = recorder(page)
+    pause_of(page, "3")
+    start_at(page, stage=None)
+    expect(page.locator("#now-label")).to_contain_text("Question 2", timeout=30_000)
+    cue = float(page.evaluate("document.documentElement.dataset.savedCueAt"))
+    ended = page.evaluate("window.__recHidden")
+    assert ended and cue < ended - 800, "saved (and the cue sounded) before the 3 s were up"
+    page.get_by_role("button", name="Pause", exact=True).click()
+    assert len(posts["entries"]) == 1 and len(wait_for_entries(page, 1)) == 1
+
+
+def test_speaking_again_after_an_early_save_keeps_it_all_in_one_answer(open_page):
+    from tests.browser.support import sign_up
+
+    # The answer, two seconds of thinking, the answer again, and so on.
+    page = open_page(mic="answer-loop")
+    page.add_init_script(TRACK_SAID)
+    sign_up(page)
+    posts = recorder(page)
+    pause_of(page, "3")
+    start_at(page, stage=None)
+    expect(status(page)).to_contain_text("Still recording: go on", timeout=30_000)
+    expect(page.locator("#recording")).to_be_visible()
+    assert len(posts["entries"]) == 1, "the answer so far was saved"
+    expect(page.locator("#elapsed")).to_have_text("0:09", timeout=20_000)
+    page.get_by_role("button", name="Done answering").click()
+    expect(page.locator("#now-label")).to_contain_text("Question 2", timeout=30_000)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    assert len(posts["entries"]) == 2, "then the whole answer"
+    # The early part is deleted once the whole is saved: one answer, all of it.
+    deadline = time.monotonic() + 15
+    while len(found := wait_for_entries(page, 1)) > 1 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert len(found) == 1, found
+    assert found[0]["duration_s"] >= 8, "everything said is in it"

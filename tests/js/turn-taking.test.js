@@ -214,7 +214,10 @@ test('an answer turn ends at the server 2xx, without waiting for the transcript'
   assert.ok(outbox.kinds.includes('saved'), 'the turn waits for the 2xx');
   assert.ok(!outbox.kinds.includes('transcript'), 'not for the transcript');
   listeners.saved({ kind: 'saved', entry: { id: 9, status: 'pending' } });
-  assert.deepEqual(await turn, { kind: 'saved', entry: { id: 9, status: 'pending' } });
+  const outcome = await turn;
+  assert.equal(outcome.kind, 'saved');
+  assert.deepEqual(outcome.entry, { id: 9, status: 'pending' });
+  assert.ok(outcome.savedAt > 0, 'when it was saved: the beat runs from then');
 });
 
 test('the live line is scrolled clear of a bar stuck over it, and only then', () => {
@@ -227,4 +230,53 @@ test('the live line is scrolled clear of a bar stuck over it, and only then', ()
   // Scrolled past it, or it is below the screen: the person is elsewhere; leave them there.
   assert.equal(clearOfBar({ top: -200, bottom: 700 }, bar, 844), 0);
   assert.equal(clearOfBar({ top: 900, bottom: 1000 }, bar, 844), 0);
+});
+
+// Feed `ms` of one level from `from`; what was heard, tick by tick.
+function feed(voice, rms, from, ms) {
+  const heard = [];
+  for (let now = from; now < from + ms; now += TICK_MS) heard.push([now, voice.hear(rms, now)]);
+  return heard;
+}
+
+const EARLY = { pauseSeconds: 3, settleSeconds: 1.5, settleAfterSpeechS: 2.5 };
+
+test('an answer clearly heard is saved after 1.5 s of quiet; the turn ends at the full pause', () => {
+  const voice = new VoiceActivity(EARLY, 0);
+  feed(voice, 0.001, 0, 500);
+  feed(voice, 0.2, 500, 3500); // 3.5 s of speech, to 4000
+  const quiet = feed(voice, 0.001, 4000, 4000);
+  const settled = quiet.filter(([, h]) => h.settle);
+  assert.equal(settled.length, 1, 'once');
+  assert.ok(Math.abs(settled[0][0] - 3950 - 1500) <= TICK_MS, 'after 1.5 s of quiet');
+  const stop = quiet.find(([, h]) => h.stop);
+  assert.ok(Math.abs(stop[0] - 3950 - 3000) <= TICK_MS, 'the turn listens to the full 3 s');
+  assert.equal(stop[1].stop, 'silence');
+});
+
+test('a short answer (it may be a command) is never saved early', () => {
+  const voice = new VoiceActivity(EARLY, 0);
+  feed(voice, 0.2, 0, 1500);
+  const quiet = feed(voice, 0.001, 1500, 4000);
+  assert.equal(quiet.filter(([, h]) => h.settle).length, 0);
+  assert.equal(quiet.find(([, h]) => h.stop)[1].stop, 'silence');
+});
+
+test('speech after the early save is noticed, and then only the full pause ends the turn', () => {
+  const voice = new VoiceActivity(EARLY, 0);
+  feed(voice, 0.2, 0, 3000);
+  assert.ok(feed(voice, 0.001, 3000, 1600).some(([, h]) => h.settle));
+  assert.equal(voice.settled, true);
+  // The saved cue plays: loud, but not the person.
+  voice.deafen(4600 + 800);
+  const cue = feed(voice, 0.3, 4600, 800);
+  assert.ok(cue.every(([, h]) => !h.resumed && !h.stop), 'the cue is not taken for a voice');
+  // The person goes on after thinking for two seconds.
+  const more = feed(voice, 0.2, 5400, 1000);
+  assert.equal(more.filter(([, h]) => h.resumed).length, 1);
+  assert.equal(voice.settled, false);
+  const quiet = feed(voice, 0.001, 6400, 4000);
+  assert.equal(quiet.filter(([, h]) => h.settle).length, 0, 'no second early save');
+  const stop = quiet.find(([, h]) => h.stop);
+  assert.ok(stop[0] - 6350 >= 3000 - TICK_MS, 'the full pause after the last word');
 });

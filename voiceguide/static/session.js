@@ -19,6 +19,9 @@ import { ReadBackPlayer } from './js/readback.js';
 import { savedTone } from './js/tones.js';
 import { SessionView } from './js/view.js';
 
+const TONE_CUE_MS = 800; // the saved tone, and its echo in the room
+const SPOKEN_CUE_MS = 2000; // "Saved." in the narration voice, after the tone
+
 /** @param {HTMLElement} root */
 function readConfig(root) {
   const data = root.dataset;
@@ -203,9 +206,14 @@ function main(root) {
   view.showProgress(session.savedProgress());
   wireControls(session, view, cfg, readback);
   showOutboxProgress(outbox, view, cfg);
-  // The "saved" cue: the answer is on the server. Not over a recording (it would be heard).
+  // The "saved" cue: the answer is on the server. Not over a recording (it would be heard),
+  // except one that only listens on after its answer was saved early: that one does not take
+  // the cue for the person's voice.
   outbox.addEventListener('saved', (/** @type {CustomEvent} */ event) => {
-    if (!event.detail.record.blob || session.state === 'answering') return;
+    if (!event.detail.record.blob) return;
+    const recording = session.recording;
+    if (session.state === 'answering' && !recording?.settled) return;
+    if (recording?.settled) recording.deafen(prefs.spokenCue ? SPOKEN_CUE_MS : TONE_CUE_MS);
     // When the cue sounded, for scripts/bench_turns.py.
     document.documentElement.dataset.savedCueAt = String(performance.now());
     savedTone();

@@ -19,8 +19,9 @@ export class SlowNotice {
   constructor(say, { ms = SLOW_UPLOAD_MS, setTimer = setTimeout, clearTimer = clearTimeout } = {}) {
     this.say = say;
     this.ms = ms;
-    this.setTimer = setTimer;
-    this.clearTimer = clearTimer;
+    // Called as plain functions: window.setTimeout refuses another `this`.
+    this.setTimer = (/** @type {() => void} */ fn, /** @type {number} */ ms) => setTimer(fn, ms);
+    this.clearTimer = (/** @type {any} */ timer) => clearTimer(timer);
     /** @type {Map<string, any>} */
     this.timers = new Map();
   }

@@ -266,7 +266,11 @@ export class Session {
         // seconds of quiet before the next part, so that it does not rush in on the person's
         // last word. "Saved" is said within it; the transcript follows when it is ready.
         if (this.prefs.handsFree && index < this.parts.length - 1) {
-          await Promise.all([this.view.saidSoFar(), sleep(BEAT_MS, signal)]);
+          // From the cue: an answer saved early had part of its beat while the turn listened on.
+          const savedAt = outcome.kind === 'saved' ? outcome.savedAt : undefined;
+          const since = savedAt === undefined ? 0 : performance.now() - savedAt;
+          const beat = Math.max(0, BEAT_MS - Math.min(since, BEAT_MS));
+          await Promise.all([this.view.saidSoFar(), sleep(beat, signal)]);
           if (signal.aborted) throw abortError();
         }
       }
@@ -291,7 +295,11 @@ export class Session {
       const recorded = await recordAnswer(ctx, signal);
       if (recorded.kind === 'recorded') {
         this.moveBy('send');
-        return sendAnswer(ctx, part, recorded.result, signal);
+        return sendAnswer(ctx, part, recorded.result, signal, recorded.replaces);
+      }
+      if (recorded.kind === 'saved-early') {
+        this.moveBy('send');
+        return recorded.saved;
       }
       if (recorded.kind !== 'mic-failed') return recorded;
     }
@@ -327,7 +335,11 @@ export class Session {
           this.continueWaiter = () => resolve();
         }),
       part,
-      keep: (result) => this.keepLeftAnswer(part, result),
+      keep: (result, replaces) => this.keepLeftAnswer(part, result, replaces),
+      track: (saved) => {
+        this.onTheirWay.add(part.id);
+        saved.then((outcome) => this.noteOutcome(part.id, outcome));
+      },
       remind: (recording) => this.remind(recording),
     };
   }
@@ -337,12 +349,13 @@ export class Session {
    * what they said is their answer to that question, sent like any other.
    * @param {{id: string, title: string}} part
    * @param {import('./recorder.js').RecordingResult} result
+   * @param {Promise<Outcome>|null} [replaces] its part saved early
    */
-  keepLeftAnswer(part, result) {
+  keepLeftAnswer(part, result, replaces = null) {
     this.onTheirWay.add(part.id);
     this.view.note = `What you said is kept as your answer to ${part.title}.`;
     const ctx = this.turnContext(new AbortController().signal, part);
-    sendAnswer(ctx, part, result).then(
+    sendAnswer(ctx, part, result, undefined, replaces).then(
       (outcome) => this.noteOutcome(part.id, outcome),
       (error) => console.error(error),
     );

@@ -290,6 +290,24 @@ export class Outbox extends EventTarget {
     }
   }
 
+  /**
+   * Delete an entry of the journal (the early part of an answer, now saved whole); true when
+   * it is gone. A failure leaves it in the journal: nothing is lost.
+   * @param {number} id
+   */
+  async deleteEntry(id) {
+    try {
+      const response = await fetch(`${this.entriesUrl}/${id}`, {
+        method: 'DELETE',
+        headers: { 'X-CSRFToken': csrfToken(), Accept: 'application/json' },
+        credentials: 'same-origin',
+      });
+      return response.ok || response.status === 404;
+    } catch {
+      return false;
+    }
+  }
+
   // Poll the entry until its transcript is done (or failed).
   async follow(record, entry) {
     let current = entry;
