@@ -270,7 +270,10 @@ test('speech after the early save is noticed, and then only the full pause ends 
   // The saved cue plays: loud, but not the person.
   voice.deafen(4600 + 800);
   const cue = feed(voice, 0.3, 4600, 800);
-  assert.ok(cue.every(([, h]) => !h.resumed && !h.stop), 'the cue is not taken for a voice');
+  assert.ok(
+    cue.every(([, h]) => !h.resumed && !h.stop),
+    'the cue is not taken for a voice',
+  );
   // The person goes on after thinking for two seconds.
   const more = feed(voice, 0.2, 5400, 1000);
   assert.equal(more.filter(([, h]) => h.resumed).length, 1);
