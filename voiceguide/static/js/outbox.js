@@ -55,6 +55,10 @@ class Store {
   }
 }
 
+const SETTLED = ['command', 'transcript', 'failed', 'refused', 'held'];
+/** The answer is in the journal (a 2xx), or will not be: what a turn waits for. */
+export const STORED = ['command', 'saved', 'refused', 'held'];
+
 const WAIT_CODES = new Set(['insufficient_storage', 'busy', 'database_busy']);
 
 /**
@@ -144,9 +148,14 @@ export class Outbox extends EventTarget {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
-  // Resolve with the first final outcome for this answer: {kind, record, entry?, command?, error?}.
-  settle(clientId) {
-    const kinds = ['command', 'transcript', 'failed', 'refused', 'held'];
+  /**
+   * Resolve with the first outcome of `kinds` for this answer: {kind, record, entry?,
+   * command?, error?}. By default a final one (the transcript, or why there is none);
+   * STORED for the moment the server has the answer (its 2xx), before any transcript.
+   * @param {string} clientId
+   * @param {string[]} [kinds]
+   */
+  settle(clientId, kinds = SETTLED) {
     return new Promise((resolve) => {
       const handlers = kinds.map((kind) => {
         const handler = (event) => {
@@ -296,6 +305,24 @@ export class Outbox extends EventTarget {
       return null; // not reachable: treat it as an answer, which is never lost
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Delete an entry of the journal (the early part of an answer, now saved whole); true when
+   * it is gone. A failure leaves it in the journal: nothing is lost.
+   * @param {number} id
+   */
+  async deleteEntry(id) {
+    try {
+      const response = await fetch(`${this.entriesUrl}/${id}`, {
+        method: 'DELETE',
+        headers: { 'X-CSRFToken': csrfToken(), Accept: 'application/json' },
+        credentials: 'same-origin',
+      });
+      return response.ok || response.status === 404;
+    } catch {
+      return false;
     }
   }
 
