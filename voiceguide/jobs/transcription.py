@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..accounts import keys
 from ..errors import JournalDamaged
 from ..extensions import db
-from ..journal import recordings, sealed
+from ..journal import confidence, recordings, sealed
 from ..models import Entry, EntryKind, EntryStatus, utcnow
 from ..speech import registry
 from ..speech.audio import decode_file
@@ -36,7 +36,7 @@ from ..speech.base import (
     SetupError,
     SpeechError,
 )
-from . import holder, queue
+from . import holder, playable, queue
 
 UNREACHABLE = "The speech service could not be reached. Please try again later."
 WAITING = "The speech service could not be reached; trying again shortly."
@@ -61,16 +61,21 @@ def transcribe_entry(entry_id: int) -> None:
         queue.enqueue(entry_id, delay=DB_RETRY_DELAY)
         return
     if token is None:
+        playable.convert_waiting(entry_id)  # nothing to transcribe; perhaps a copy to make
         return
     entry = db.session.get(Entry, entry_id, populate_existing=True)
     if entry is None:  # deleted in between
         return
     log = current_app.logger
     data_key: bytes | None = None
+    decoded = False
+    copy_due = (entry.user_id, entry.recording_path) if entry.playable_path is None else None
     try:
         if entry.owner.dek_by_password is not None:
             data_key = keys.unwrap_for_job(entry.job_key, entry.user_id, entry.id)
-        transcript = registry.stt().transcribe(_decode(entry, data_key))
+        pcm = _decode(entry, data_key)
+        decoded = True
+        transcript = registry.stt().transcribe(pcm)
     except keys.WrongKey:
         log.error("entry %s: the job's wrapped key is missing or does not open", entry_id)
         _finish(entry_id, token, status=EntryStatus.FAILED, error=LOCKED)
@@ -111,7 +116,13 @@ def transcribe_entry(entry_id: int) -> None:
             _finish(entry_id, token, status=EntryStatus.DONE, plain_machine=text, error=None)
         else:
             machine = sealed.seal_text(data_key, entry_id, "machine", text)
-            _finish(entry_id, token, status=EntryStatus.DONE, machine_sealed=machine, error=None)
+            words = confidence.seal_words(data_key, entry_id, text, transcript.words)
+            _finish(entry_id, token, status=EntryStatus.DONE, machine_sealed=machine,
+                    words_sealed=words, error=None)  # fmt: skip
+    # After the outcome is saved (the transcript is not kept waiting): the journal's
+    # playable copy, whatever the transcription said, from the key still in memory.
+    if decoded and data_key is not None and copy_due is not None and copy_due[1]:
+        playable.make_copy(entry_id, copy_due[0], copy_due[1], data_key)
 
 
 def _key_given_meanwhile(entry: Entry) -> bytes | None:
@@ -148,14 +159,14 @@ def _decode(entry: Entry, data_key: bytes | None) -> Pcm:
 
 
 def due_entry_ids() -> list[int]:
-    """Spoken entries waiting: pending, or processing so long ago that the worker died.
+    """Spoken entries waiting: pending, or processing so long ago that the worker died;
+    and ended ones holding a key for their playable copy (jobs/playable.py).
 
     Entries claimed by a process of this host that no longer runs go back first.
     """
     release_dead_claims()
-    rows = db.session.scalars(
-        select(Entry.id).where(_due_clause()).order_by(Entry.created_at, Entry.id)
-    )
+    due = or_(_due_clause(), playable.waiting_clause())
+    rows = db.session.scalars(select(Entry.id).where(due).order_by(Entry.created_at, Entry.id))
     return list(rows)
 
 

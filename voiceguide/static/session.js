@@ -76,7 +76,7 @@ function wireAnswerCard(session, view, cfg) {
       });
       if (!response.ok) throw new Error(String(response.status));
       const entry = await response.json();
-      view.el.answerText.textContent = entry.transcript;
+      view.showAnswerText(entry.transcript, entry.unsure);
       view.closeEdit();
       view.clearError();
       view.announce('Your correction is saved in your journal.');

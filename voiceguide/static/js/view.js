@@ -45,6 +45,8 @@ export class SessionView {
   constructor(root) {
     const el = byId;
     this.root = root;
+    /** @type {string|null} the shown answer's plain words (what Edit starts from) */
+    this.answerWords = null;
     this.el = {
       begin: el('session-begin'),
       start: el('start-button'),
@@ -70,6 +72,7 @@ export class SessionView {
       answerQuestion: el('answer-question'),
       answerText: el('answer-text'),
       answerActions: el('answer-actions'),
+      answerUnsure: el('answer-unsure'),
       answerEdit: el('answer-edit'),
       answerField: /** @type {HTMLTextAreaElement} */ (el('answer-field')),
       skipQuestion: el('skip-question-button'),
@@ -304,7 +307,7 @@ export class SessionView {
   showAnswer(record, entry) {
     const part = this.parts.find((p) => p.id === record.prompt);
     this.el.answerQuestion.textContent = part ? `${part.title}: ${part.text}` : '';
-    this.el.answerText.textContent = entry.transcript ?? record.text ?? '';
+    this.showAnswerText(entry.transcript ?? record.text ?? '', entry.unsure ?? []);
     this.el.answer.dataset.entry = String(entry.id);
     this.el.answer.dataset.prompt = record.prompt;
     for (const hint of $$('.answer-which', this.el.answer)) {
@@ -315,8 +318,19 @@ export class SessionView {
     this.el.answer.hidden = false;
   }
 
+  /**
+   * The answer's words, the recogniser's unsure ones underlined (with a legend).
+   * @param {string} text
+   * @param {Array<[number, number]>} [unsure] character spans of `text`
+   */
+  showAnswerText(text, unsure = []) {
+    this.answerWords = text;
+    this.el.answerText.replaceChildren(...markUnsure(text, unsure));
+    this.el.answerUnsure.hidden = !this.el.answerText.querySelector('u');
+  }
+
   openEdit() {
-    this.el.answerField.value = this.el.answerText.textContent ?? '';
+    this.el.answerField.value = this.answerWords ?? this.el.answerText.textContent ?? '';
     this.el.answerEdit.hidden = false;
     this.el.answerActions.hidden = true;
     this.el.answerField.focus();
@@ -366,6 +380,34 @@ export class SessionView {
  * @param {Ending} ending
  * @returns {{text: string, offer: {title: string, index: number}|null}}
  */
+/**
+ * `text` as DOM nodes, the spans in `unsure` underlined, each with a note for screen
+ * readers. Text nodes only: the words are never parsed as HTML.
+ * @param {string} text
+ * @param {Array<[number, number]>} unsure character spans, as the API gives them
+ * @returns {Node[]}
+ */
+export function markUnsure(text, unsure) {
+  /** @type {Node[]} */
+  const nodes = [];
+  let cursor = 0;
+  const spans = [...unsure].sort((a, b) => a[0] - b[0]);
+  for (const [start, end] of spans) {
+    if (start < cursor || end > text.length || start >= end) continue;
+    if (start > cursor) nodes.push(document.createTextNode(text.slice(cursor, start)));
+    const word = document.createElement('u');
+    word.className = 'unsure';
+    const note = document.createElement('span');
+    note.className = 'visually-hidden';
+    note.textContent = ' (unsure)';
+    word.append(text.slice(start, end), note);
+    nodes.push(word);
+    cursor = end;
+  }
+  if (cursor < text.length) nodes.push(document.createTextNode(text.slice(cursor)));
+  return nodes;
+}
+
 export function endingText({ signedIn, total, answered, onTheirWay, missing }) {
   if (!signedIn) {
     return {
