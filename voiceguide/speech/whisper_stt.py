@@ -110,7 +110,7 @@ def _words(segments: list[Any]) -> tuple[Word, ...]:
     return tuple(
         Word(text=w.word, probability=float(w.probability))
         for segment in segments
-        for w in (segment.words or ())
+        for w in (getattr(segment, "words", None) or ())
     )
 
 
