@@ -147,8 +147,9 @@ def test_whisper_text_tidied_and_options_passed(mocked_model, tone):
         "vad_filter": True,
         "word_timestamps": True,  # each word's probability, for the journal's underlines
     }
+    # A voice command needs no word confidences.
     mocked_model.return_value.transcribe.return_value = fake_whisper_result(" Pause.")
-    whisper_stt.build({}).transcribe(tone, hints=["pause"])  # a voice command needs no word confidences
+    whisper_stt.build({}).transcribe(tone, hints=["pause"])
     assert mocked_model.return_value.transcribe.call_args.kwargs["word_timestamps"] is False
 
 

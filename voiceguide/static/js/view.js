@@ -302,7 +302,7 @@ export class SessionView {
   /**
    * The transcript card: the saved answer, with Edit, Record again and Read it back.
    * @param {{prompt: string, text?: string}} record
-   * @param {{id: number, transcript?: string|null}} entry
+   * @param {{id: number, transcript?: string|null, unsure?: Array<[number, number]>}} entry
    */
   showAnswer(record, entry) {
     const part = this.parts.find((p) => p.id === record.prompt);
