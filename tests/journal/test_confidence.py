@@ -156,3 +156,10 @@ def test_whisper_hands_on_each_words_probability():
         SimpleNamespace(words=[SimpleNamespace(word=" world.", probability=0.3)]),
     ]
     assert whisper_stt._words(segments) == (Word(" Hello,", 0.91), Word(" world.", 0.3))
+
+
+def test_the_threshold_is_a_setting_from_the_environment(make_app):
+    from voiceguide.config import from_environment
+
+    assert from_environment({"VOICEGUIDE_UNSURE_WORD_BELOW": "0.3"}) == {"UNSURE_WORD_BELOW": 0.3}
+    assert make_app(UNSURE_WORD_BELOW="0.25").config["UNSURE_WORD_BELOW"] == 0.25
