@@ -10,7 +10,6 @@ out here is opened in memory for its owner, and search runs on the opened text.
 
 from __future__ import annotations
 
-import io
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +28,6 @@ from ..models import Entry, EntryKind, EntryStatus, User, utcnow
 from ..program import Part, Stage, current_program
 from . import recordings, sealed
 from .erasure import checkpoint_after_delete
-from .playable import listening_copy
 
 MAX_TEXT = 10_000
 """Longest typed answer or correction, in characters."""
@@ -298,12 +296,3 @@ def retry_transcription(entry: Entry) -> None:
 def recording_file(entry: Entry) -> Path | None:
     """The entry's recording on disk, or None (no recording, or the file is missing)."""
     return recordings.store().find(entry.recording_path)
-
-
-def open_recording(entry: Entry, playable: bool = False) -> io.RawIOBase | None:
-    """The entry's recording (`playable`: what the journal plays) decrypted as it is read
-    (seekable), for its owner only; None when there is none. JournalDamaged, when read,
-    for a changed file."""
-    cipher = sealed.RecordingCipher(session_key(entry.owner))
-    found = listening_copy(entry) if playable else (entry.recording_path, "")
-    return recordings.store().open(found[0] if found else None, cipher)

@@ -20,8 +20,7 @@ from typing import IO, Any
 
 from ..models import Entry, EntryStatus, User, isoformat
 from ..program import Program, Stage
-from .entries import open_recording
-from .playable import listening_copy
+from .playable import listening_copy, open_playing
 
 FORMAT_VERSION = 1
 
@@ -176,9 +175,10 @@ def to_zip(user: User, entries: list[Entry], prog: Program) -> IO[bytes]:
         )
         archive.writestr("journal.md", to_markdown(user, entries, prog), zipfile.ZIP_DEFLATED)
         for entry in entries:
-            recording = open_recording(entry, playable=True)
-            if recording is None:
+            playing = open_playing(entry)
+            if playing is None:
                 continue
+            recording = playing[0]
             # Decrypted as it is copied, never whole in memory. Compressed audio does not
             # shrink further: stored as it is.
             moment = entry.created_at.astimezone(UTC).timetuple()[:6]

@@ -8,13 +8,16 @@ made before copies existed get a job for theirs at the owner's next sign-in
 
 from __future__ import annotations
 
+import io
+
 from sqlalchemy import select
 
 from ..accounts import keys
+from ..accounts.sessions import session_key
 from ..extensions import db
 from ..jobs import queue
 from ..models import Entry, EntryKind, EntryStatus, User
-from . import recordings
+from . import recordings, sealed
 
 PLAYABLE_MIMETYPE = "audio/mp4"
 """The copy's content type (AAC in MP4), which Safari plays; not audio/x-m4a."""
@@ -30,6 +33,18 @@ def listening_copy(entry: Entry) -> tuple[str, str] | None:
     if entry.recording_path and store.find(entry.recording_path) is not None:
         return entry.recording_path, entry.recording_mimetype or "application/octet-stream"
     return None
+
+
+def open_playing(entry: Entry) -> tuple[io.RawIOBase, str] | None:
+    """What the journal plays, decrypted as it is read (seekable), for its owner only,
+    with its content type; None without a recording. JournalDamaged, when read, for a
+    changed file."""
+    found = listening_copy(entry)
+    if found is None:
+        return None
+    cipher = sealed.RecordingCipher(session_key(entry.owner))
+    reader = recordings.store().open(found[0], cipher)
+    return (reader, found[1]) if reader is not None else None
 
 
 def request_copies(user: User, data_key: bytes) -> int:

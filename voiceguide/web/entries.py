@@ -12,7 +12,7 @@ from werkzeug.wsgi import wrap_file
 from ..errors import BadRequest, NotFound
 from ..journal import confidence, readback
 from ..journal import entries as journal
-from ..journal.playable import listening_copy
+from ..journal.playable import open_playing
 from ..models import Entry, isoformat
 from ..program import current_program
 from .limits import ANSWERS, READBACKS, RETRIES, per_account
@@ -139,16 +139,14 @@ def retry(entry_id: int) -> tuple[Response, int]:
 def audio(entry_id: int) -> Response:
     """The entry's recording as the journal plays it (its playable copy once made, else
     the original), to its owner only, decrypted as it is sent; Range works."""
-    entry = _owned(entry_id)
-    found = listening_copy(entry)
-    sealed = journal.open_recording(entry, playable=True) if found else None
-    if sealed is None or found is None:
+    playing = open_playing(_owned(entry_id))
+    if playing is None:
         raise NotFound("This entry has no recording.")
-    recording = io.BufferedReader(sealed, buffer_size=64 * 1024)  # one sealed chunk
+    recording = io.BufferedReader(playing[0], buffer_size=64 * 1024)  # one sealed chunk
     length = recording.seek(0, 2)
     recording.seek(0)
     response = Response(
-        wrap_file(request.environ, recording), mimetype=found[1], direct_passthrough=True
+        wrap_file(request.environ, recording), mimetype=playing[1], direct_passthrough=True
     )
     # Werkzeug answers Range by seeking the reader: only the chunks asked for are decrypted.
     response.make_conditional(request, accept_ranges=True, complete_length=length)
