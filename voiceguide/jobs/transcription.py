@@ -8,7 +8,9 @@ whichever runs it.
 
 The job opens the recording with the data key wrapped for it at upload under the server
 job key (accounts/keys.py), decrypts it into a private temporary file for ffmpeg, and
-seals the transcript; the wrapped key is erased when the job ends, whatever its outcome.
+seals the transcript and the recogniser's word confidences (journal/confidence.py); the
+wrapped key is erased from the row when the outcome is saved, whatever it is. Then, with
+the key still in memory, it makes the journal's playable copy (jobs/playable.py).
 """
 
 from __future__ import annotations

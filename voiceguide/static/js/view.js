@@ -376,11 +376,6 @@ export class SessionView {
 }
 
 /**
- * The words of an ending, and the missing question to offer.
- * @param {Ending} ending
- * @returns {{text: string, offer: {title: string, index: number}|null}}
- */
-/**
  * `text` as DOM nodes, the spans in `unsure` underlined, each with a note for screen
  * readers. Text nodes only: the words are never parsed as HTML.
  * @param {string} text
@@ -388,26 +383,34 @@ export class SessionView {
  * @returns {Node[]}
  */
 export function markUnsure(text, unsure) {
+  // The server counts characters (code points), JavaScript strings UTF-16 units.
+  const chars = Array.from(text);
+  const slice = (/** @type {number} */ a, /** @type {number} */ b) => chars.slice(a, b).join('');
   /** @type {Node[]} */
   const nodes = [];
   let cursor = 0;
   const spans = [...unsure].sort((a, b) => a[0] - b[0]);
   for (const [start, end] of spans) {
-    if (start < cursor || end > text.length || start >= end) continue;
-    if (start > cursor) nodes.push(document.createTextNode(text.slice(cursor, start)));
+    if (start < cursor || end > chars.length || start >= end) continue;
+    if (start > cursor) nodes.push(document.createTextNode(slice(cursor, start)));
     const word = document.createElement('u');
     word.className = 'unsure';
     const note = document.createElement('span');
     note.className = 'visually-hidden';
     note.textContent = ' (unsure)';
-    word.append(text.slice(start, end), note);
+    word.append(slice(start, end), note);
     nodes.push(word);
     cursor = end;
   }
-  if (cursor < text.length) nodes.push(document.createTextNode(text.slice(cursor)));
+  if (cursor < chars.length) nodes.push(document.createTextNode(slice(cursor, chars.length)));
   return nodes;
 }
 
+/**
+ * The words of an ending, and the missing question to offer.
+ * @param {Ending} ending
+ * @returns {{text: string, offer: {title: string, index: number}|null}}
+ */
 export function endingText({ signedIn, total, answered, onTheirWay, missing }) {
   if (!signedIn) {
     return {
