@@ -2,8 +2,9 @@
 
 A browser's WebM recording carries no duration (players show "0:00 / 0:00" and cannot
 seek) and does not play on Apple devices. The job that transcribes an entry already
-holds its owner's data key: after the transcription it decrypts the original into a
-private temporary file, encodes it as AAC in MP4 with the index in front
+holds its owner's data key: once the recording has decoded, while the job holds its
+claim, it decrypts the original into a private temporary file, encodes it as AAC in
+MP4 with the index in front
 (speech/audio.encode_playable), seals the copy under the same key into the store, and
 names it on the row with its exact duration. The original stays as it was.
 
@@ -12,7 +13,9 @@ Entries made before copies existed get theirs at the owner's next sign-in
 reaching `convert_waiting` because there is nothing to transcribe.
 
 A failure here is logged and never fails the transcription: the original is served
-until a copy exists.
+until a copy exists. A process killed while making a copy leaves the entry claimed, so
+it is copied again when the claim is picked up; a file written but not yet named on its
+row is one start-up recovery removes.
 """
 
 from __future__ import annotations
@@ -78,6 +81,10 @@ def make_copy(entry_id: int, owner_id: int, recording: str, data_key: bytes) -> 
     except (SpeechError, JournalDamaged, OSError, SQLAlchemyError):
         db.session.rollback()
         log.warning("entry %s: the playable copy was not made", entry_id, exc_info=True)
+        return None
+    except Exception:  # a bug here must not cost the person their transcript
+        db.session.rollback()
+        log.exception("entry %s: unexpected error while making the playable copy", entry_id)
         return None
 
 

@@ -9,8 +9,9 @@ whichever runs it.
 The job opens the recording with the data key wrapped for it at upload under the server
 job key (accounts/keys.py), decrypts it into a private temporary file for ffmpeg, and
 seals the transcript and the recogniser's word confidences (journal/confidence.py); the
-wrapped key is erased from the row when the outcome is saved, whatever it is. Then, with
-the key still in memory, it makes the journal's playable copy (jobs/playable.py).
+wrapped key is erased when the job ends, whatever its outcome. Once the recording has
+decoded, before it is transcribed, the job makes the journal's playable copy
+(jobs/playable.py), so that an entry's end (done or failed) means the copy was tried.
 """
 
 from __future__ import annotations
@@ -70,13 +71,14 @@ def transcribe_entry(entry_id: int) -> None:
         return
     log = current_app.logger
     data_key: bytes | None = None
-    decoded = False
-    copy_due = (entry.user_id, entry.recording_path) if entry.playable_path is None else None
     try:
         if entry.owner.dek_by_password is not None:
             data_key = keys.unwrap_for_job(entry.job_key, entry.user_id, entry.id)
         pcm = _decode(entry, data_key)
-        decoded = True
+        if data_key is not None and entry.playable_path is None and entry.recording_path:
+            # Inside the claim: "done" means the copy was made (or could not be), and a
+            # process killed meanwhile leaves the entry to be claimed and copied again.
+            playable.make_copy(entry.id, entry.user_id, entry.recording_path, data_key)
         transcript = registry.stt().transcribe(pcm)
     except keys.WrongKey:
         log.error("entry %s: the job's wrapped key is missing or does not open", entry_id)
@@ -121,10 +123,6 @@ def transcribe_entry(entry_id: int) -> None:
             words = confidence.seal_words(data_key, entry_id, text, transcript.words)
             _finish(entry_id, token, status=EntryStatus.DONE, machine_sealed=machine,
                     words_sealed=words, error=None)  # fmt: skip
-    # After the outcome is saved (the transcript is not kept waiting): the journal's
-    # playable copy, whatever the transcription said, from the key still in memory.
-    if decoded and data_key is not None and copy_due is not None and copy_due[1]:
-        playable.make_copy(entry_id, copy_due[0], copy_due[1], data_key)
 
 
 def _key_given_meanwhile(entry: Entry) -> bytes | None:
