@@ -166,17 +166,20 @@ class Client:
             return 0
 
 
-def entries(data_dir: Path) -> list[tuple[str, str, str | None]]:
-    """(client_id, status, recording_path) of every entry, read from the database file."""
+def entries(data_dir: Path) -> list[tuple[str, str, str | None, str | None]]:
+    """(client_id, status, recording_path, playable_path) of every entry, read from the
+    database file."""
     with sqlite3.connect(data_dir / "voiceguide.sqlite", timeout=30) as db:
-        return db.execute("SELECT client_id, status, recording_path FROM entries").fetchall()
+        return db.execute(
+            "SELECT client_id, status, recording_path, playable_path FROM entries"
+        ).fetchall()
 
 
 def wait_settled(data_dir: Path, timeout: float = 300) -> float:
     """Block until no entry is pending or processing; return when (monotonic)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if all(status in SETTLED for _, status, _ in entries(data_dir)):
+        if all(row[1] in SETTLED for row in entries(data_dir)):
             return time.monotonic()
         time.sleep(0.2)
     raise RuntimeError("entries did not settle")
@@ -194,12 +197,14 @@ class Integrity:
 
 def check(data_dir: Path, acked: set[str]) -> Integrity:
     """Every 2xx'd answer has its row and file and ends done; no orphan file; no .part."""
-    rows = {client_id: (status, path) for client_id, status, path in entries(data_dir)}
+    found = entries(data_dir)
+    rows = {client_id: (status, path) for client_id, status, path, _ in found}
     recordings = data_dir / "recordings"
     files = {f"{p.parent.name}/{p.name}" for p in recordings.glob("*/*") if p.is_file()}
     lost = [c for c in acked if c not in rows or rows[c][1] not in files]
     not_done = [c for c in acked if c in rows and rows[c][0] != "done"]
-    known = {path for _, path in rows.values()}
+    # A row owns its recording and the recording's playable copy.
+    known = {path for row in found for path in row[2:] if path}
     orphans = sorted(f for f in files if not f.split("/")[1].startswith(".") and f not in known)
     partial = sorted(f for f in files if f.split("/")[1].startswith(".upload-"))
     return Integrity(lost, orphans, partial, not_done)

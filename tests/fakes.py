@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 
 from voiceguide.speech.audio import wav_bytes
-from voiceguide.speech.base import NoSpeechError, Pcm, Synthesis, Transcript
+from voiceguide.speech.base import NoSpeechError, Pcm, Synthesis, Transcript, Word
 
 
 def tone_wav(seconds: float = 1.0, rate: int = 22050, freq: float = 440.0) -> bytes:
@@ -47,6 +47,8 @@ class FakeSTT:
 
     def __init__(self, text: str = "a fake transcript"):
         self.text = text
+        self.words: tuple[Word, ...] = ()
+        """Per-word confidences to give, as Whisper does (none by default, like sphinx)."""
         self.calls = 0
 
     def transcribe(self, pcm: Pcm, hints: Sequence[str] = ()) -> Transcript:
@@ -54,7 +56,7 @@ class FakeSTT:
         self.hints = tuple(hints)
         if not self.text:
             raise NoSpeechError()
-        return Transcript(text=self.text, seconds=pcm.seconds, engine=self.name)
+        return Transcript(text=self.text, seconds=pcm.seconds, engine=self.name, words=self.words)
 
 
 def build_tts(config) -> FakeTTS:

@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from voiceguide.accounts import keyring
 from voiceguide.extensions import db
-from voiceguide.journal import sealed
+from voiceguide.journal import confidence, sealed
 from voiceguide.models import Entry, User
+from voiceguide.speech.base import Word
 
 from .helpers import PASSWORD
 
@@ -42,8 +43,10 @@ def add_entry(
     status: str = "done",
     created_at: datetime | None = None,
     password: str = PASSWORD,
+    words: list[tuple[str, float]] | None = None,
 ) -> int:
-    """Add an entry; spoken, with a recording file under RECORDINGS_DIR/<owner>/, if `recording`.
+    """Add an entry; spoken, with a recording file under RECORDINGS_DIR/<owner>/, if `recording`;
+    `words` (text, probability) are the recogniser's confidences in the machine's text.
 
     Sealed with the owner's key (`password` opens it); plain for an account without keys.
     """
@@ -79,6 +82,9 @@ def add_entry(
         else:
             sealed.set_text(entry, key, "machine", machine)
             sealed.set_text(entry, key, "corrected", corrected)
+            if words is not None and machine is not None:
+                found = [Word(text, p) for text, p in words]
+                entry.words_sealed = confidence.seal_words(key, entry.id, machine, found)
         db.session.commit()
         return entry.id
 

@@ -24,7 +24,7 @@ from voiceguide.accounts import keyring, keys
 from voiceguide.errors import JournalDamaged
 from voiceguide.extensions import db
 from voiceguide.jobs import transcription
-from voiceguide.journal import sealed
+from voiceguide.journal import recordings, sealed
 from voiceguide.models import Entry, User, UserSession
 from voiceguide.speech import registry
 
@@ -37,6 +37,8 @@ SIGNATURES = (
     b"OggS",
     b"\x1a\x45\xdf\xa3",
     b"ftyp",
+    b"moov",  # the playable copies' MP4 index
+    b"mp4a",
     b"fLaC",
     b"ID3\x03",
     b"ID3\x04",
@@ -172,13 +174,22 @@ def test_the_owner_reads_everything_after_a_restart_and_a_new_sign_in(make_app, 
     assert entries[spoken[0]]["transcript"] == f"corrected {MARKER}"
     assert entries[spoken[0]]["machine_transcript"] == f"spoken {MARKER}"
     assert entries[spoken[3]]["transcript"] == f"spoken {MARKER}"
-    wav = alice.client.get(f"/api/entries/{spoken[3]}/audio")
-    assert wav.status_code == 200 and wav.data == tone_wav(1.0)
+    # The journal plays the playable copy (AAC in MP4), decrypted, Range and all.
+    copy = alice.client.get(f"/api/entries/{spoken[3]}/audio")
+    assert copy.status_code == 200 and copy.mimetype == "audio/mp4"
+    assert copy.data[4:8] == b"ftyp" and copy.data.index(b"moov") < copy.data.index(b"mdat")
     part = alice.client.get(f"/api/entries/{spoken[3]}/audio", headers={"Range": "bytes=4-11"})
-    assert part.status_code == 206 and part.data == tone_wav(1.0)[4:12]
+    assert part.status_code == 206 and part.data == copy.data[4:12]
+    # The original recording is kept as it was uploaded.
+    with restarted.app_context():
+        entry = db.session.get(Entry, spoken[3])
+        data_key = keyring.open_with_password(entry.owner, PASSWORD)
+        reader = recordings.store().open(entry.recording_path, sealed.RecordingCipher(data_key))
+        assert reader is not None and reader.read() == tone_wav(1.0)
     export = zipfile.ZipFile(io.BytesIO(alice.client.get("/journal/export?format=zip").data))
-    wavs = [n for n in export.namelist() if n.endswith(".wav")]
-    assert len(wavs) == 1 and export.read(wavs[0]) == tone_wav(1.0)
+    audio = [n for n in export.namelist() if n.startswith("recordings/")]
+    assert len(audio) == 4 and all(n.endswith(".m4a") for n in audio), audio
+    assert copy.data in (export.read(n) for n in audio)
     assert MARKER in export.read("journal.md").decode()
 
 
@@ -255,10 +266,14 @@ def test_a_text_moved_to_another_entry_fails_to_open(app, journal):
     assert alice.client.get(f"/api/entries/{spoken[1]}").status_code == 500
 
 
-def test_a_tampered_recording_fails_loudly(app, journal):
+@pytest.mark.parametrize("column", ["playable_path", "recording_path"])
+def test_a_tampered_recording_fails_loudly(app, journal, column):
     alice, _, spoken = journal
     with app.app_context():
-        name = db.session.get(Entry, spoken[3]).recording_path
+        entry = db.session.get(Entry, spoken[3])
+        name = getattr(entry, column)
+        if column == "recording_path":  # the original is played while there is no copy
+            recordings.store().delete(entry.playable_path)
     path = Path(app.config["RECORDINGS_DIR"]) / name
     damaged = bytearray(path.read_bytes())
     damaged[sealed.HEADER + 10] ^= 1

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import select
 
 from tests.fakes import tone_wav
 from tests.helpers import PASSWORD, AuthActions
@@ -21,7 +22,7 @@ from tests.test_at_rest import MARKER, assert_nothing_readable, transcribe_all
 from voiceguide.accounts import passwords, people
 from voiceguide.extensions import db
 from voiceguide.jobs import transcription
-from voiceguide.models import User, UtcDateTime
+from voiceguide.models import Entry, User, UtcDateTime
 from voiceguide.speech import registry
 
 BEFORE_ENCRYPTION = "7c1d2e9a4b10"
@@ -97,11 +98,18 @@ def test_an_old_journal_is_encrypted_at_the_next_sign_in(old_app):
     assert_nothing_readable(old_app)
     found = {e["transcript"] for e in alice.client.get("/api/entries").get_json()["entries"]}
     assert found == {f"typed {MARKER}", f"heard {MARKER}", f"later {MARKER}"}
+    # The old done entry got a job for its playable copy at sign-in (the sweep ran it),
+    # the pending one its copy with its transcription: the journal plays AAC in MP4.
     spoken = [e for e in alice.client.get("/api/entries").get_json()["entries"] if e["audio_url"]]
-    audio = {alice.client.get(e["audio_url"]).data for e in spoken}
-    assert audio == {tone_wav(1.0), tone_wav(0.5)}
+    assert all(e["playable"] for e in spoken) and len(spoken) == 2
+    played = [alice.client.get(e["audio_url"]) for e in spoken]
+    assert {r.mimetype for r in played} == {"audio/mp4"}
+    assert sorted(round(e["duration_s"], 1) for e in spoken) == [0.5, 1.0]
     kept = {p.name for p in (Path(old_app.config["RECORDINGS_DIR"]) / "1").iterdir()}
-    assert len(kept) == 2 and not kept & {"done.wav", "pending.wav"}  # plain files removed
+    assert len(kept) == 4 and not kept & {"done.wav", "pending.wav"}  # plain files removed
+    assert sum(name.endswith(".m4a") for name in kept) == 2  # the originals stay beside them
+    with old_app.app_context():
+        assert db.session.scalar(select(Entry.id).where(Entry.job_key.is_not(None))) is None
 
 
 def test_the_next_sign_in_opens_the_now_encrypted_journal(old_app):

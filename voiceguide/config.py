@@ -62,6 +62,7 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "SHUTDOWN_GRACE_SECONDS": float,
     "WARM_NARRATION": _flag,
     "LOG_LEVEL": _log_level,
+    "UNSURE_WORD_BELOW": float,
 }
 # Every typed setting, whichever layer set it, is normalised once at start by these; code
 # that reads a setting never converts it again. None stays None where a default allows it.
@@ -90,6 +91,7 @@ _TYPES: dict[str, Callable[[Any], Any]] = {
     "SHUTDOWN_GRACE_SECONDS": float,
     "LOG_LEVEL": _log_level,
     "WHISPER_BEAM_SIZE": _whole,
+    "UNSURE_WORD_BELOW": float,
 }
 
 
@@ -144,6 +146,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Wrong passwords where a signed-in person confirms one (deletion, password change).
         "PASSWORD_CHECK_RATE_LIMIT": "5 per minute; 20 per hour",
         "STORAGE_QUOTA_MB": 2048,  # recordings kept per account
+        # A machine transcript's words the recogniser gave a lower probability than this
+        # are underlined until the person checks the text (0 underlines none). On Piper's
+        # clear speech 1.5% of tiny.en's words fall below 0.5 (bench_word_confidence.py).
+        "UNSURE_WORD_BELOW": 0.5,
         # Explicit: the limiter is one object for every app in a process and otherwise keeps
         # the last app's choice (a test that switched it off switched it off for all).
         "RATELIMIT_ENABLED": True,

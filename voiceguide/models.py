@@ -184,10 +184,17 @@ class Entry(Model):
     recording_path: Mapped[str | None] = mapped_column(String(255))
     """Relative to the recordings directory."""
     recording_mimetype: Mapped[str | None] = mapped_column(String(64))
+    playable_path: Mapped[str | None] = mapped_column(String(255))
+    """The journal's copy of the recording (AAC in MP4, sealed like it), made by the job;
+    None until then (the original is served meanwhile)."""
     duration_s: Mapped[float | None]
+    """Seconds: the upload's declared length, then the decoded samples' exact one."""
     machine_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     corrected_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     """AES-GCM under the owner's data key, bound to this id and field (journal/sealed.py)."""
+    words_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The recogniser's confidence in each word of the machine transcript (sealed JSON,
+    journal/confidence.py); None for engines that give none, and after a correction."""
     plain_machine: Mapped[str | None] = mapped_column("machine_transcript", Text)
     plain_corrected: Mapped[str | None] = mapped_column("corrected_transcript", Text)
     """Text kept before issue 12: moved into the sealed columns at the owner's next sign-in."""

@@ -13,6 +13,7 @@ import speech_recognition as sr
 
 from scripts.speech_samples import reference_sentences, speak, word_error_rate
 from tests.fakes import tone_wav
+from voiceguide.journal import confidence
 from voiceguide.speech import google_stt, registry, sphinx_stt, whisper_stt
 from voiceguide.speech.audio import decode_file
 from voiceguide.speech.base import (
@@ -140,7 +141,16 @@ def test_whisper_text_tidied_and_options_passed(mocked_model, tone):
     assert transcript.engine == "whisper"
     assert transcript.seconds == pytest.approx(1.0, abs=0.01)
     kwargs = mocked_model.return_value.transcribe.call_args.kwargs
-    assert kwargs == {"language": "en", "beam_size": 1, "vad_filter": True}
+    assert kwargs == {
+        "language": "en",
+        "beam_size": 1,
+        "vad_filter": True,
+        "word_timestamps": True,  # each word's probability, for the journal's underlines
+    }
+    # A voice command needs no word confidences.
+    mocked_model.return_value.transcribe.return_value = fake_whisper_result(" Pause.")
+    whisper_stt.build({}).transcribe(tone, hints=["pause"])
+    assert mocked_model.return_value.transcribe.call_args.kwargs["word_timestamps"] is False
 
 
 def test_whisper_beam_size_is_a_setting(mocked_model, tone):
@@ -259,6 +269,10 @@ def test_whisper_real_model(whisper_engine, spoken_sentence):
     text, pcm = spoken_sentence
     transcript = whisper_engine.transcribe(pcm)
     assert word_error_rate(text, transcript.text) <= 0.15, transcript.text
+    # Every word comes with the model's probability, and each is found in the text.
+    assert len(transcript.words) >= len(text.split()) - 1
+    assert all(0.0 <= w.probability <= 1.0 for w in transcript.words)
+    assert len(confidence.spans(transcript.text, transcript.words)) == len(transcript.words)
 
 
 @pytest.mark.slow
@@ -275,7 +289,7 @@ def test_whisper_real_model_on_faint_noise(whisper_engine):
 def test_sphinx_real_recognizer(sphinx_engine, spoken_sentence):
     text, pcm = spoken_sentence
     transcript = sphinx_engine.transcribe(pcm)
-    assert transcript.engine == "sphinx"
+    assert transcript.engine == "sphinx" and transcript.words == ()  # no word confidences
     # Sphinx is the fallback: far weaker than Whisper, but it must get most words.
     assert word_error_rate(text, transcript.text) <= 0.5, transcript.text
 

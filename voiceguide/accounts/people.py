@@ -11,6 +11,7 @@ from ..errors import Conflict
 from ..extensions import db
 from ..journal import recordings
 from ..journal.erasure import checkpoint_after_delete
+from ..journal.playable import request_copies
 from ..journal.sealing import seal_journal
 from ..models import User
 from . import keyring, passwords
@@ -48,9 +49,11 @@ def authenticate(username: str, password: str) -> Unlocked | None:
     if not keyring.has_keys(user) and keyring.claim_first_keys(user):
         unlocked = keyring.set_up(user, password)
         seal_journal(user, unlocked.data_key)  # commits the keys with the sealed journal
-        return unlocked
-    unlocked = Unlocked(user, keyring.open_with_password(user, password))
-    db.session.commit()  # keeps a re-hash or re-wrap, if verification made one
+    else:
+        unlocked = Unlocked(user, keyring.open_with_password(user, password))
+        db.session.commit()  # keeps a re-hash or re-wrap, if verification made one
+    # Recordings kept before playable copies existed get theirs now, in the background.
+    request_copies(user, unlocked.data_key)
     return unlocked
 
 
@@ -90,6 +93,7 @@ def remove_account(user: User) -> None:
     store = recordings.store()
     for entry in list(user.entries):
         store.delete(entry.recording_path)
+        store.delete(entry.playable_path)
     user_id = user.id
     db.session.delete(user)
     db.session.commit()

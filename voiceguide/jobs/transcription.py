@@ -8,7 +8,10 @@ whichever runs it.
 
 The job opens the recording with the data key wrapped for it at upload under the server
 job key (accounts/keys.py), decrypts it into a private temporary file for ffmpeg, and
-seals the transcript; the wrapped key is erased when the job ends, whatever its outcome.
+seals the transcript and the recogniser's word confidences (journal/confidence.py); the
+wrapped key is erased when the job ends, whatever its outcome. Once the recording has
+decoded, before it is transcribed, the job makes the journal's playable copy
+(jobs/playable.py), so that an entry's end (done or failed) means the copy was tried.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..accounts import keys
 from ..errors import JournalDamaged
 from ..extensions import db
-from ..journal import recordings, sealed
+from ..journal import confidence, recordings, sealed
 from ..models import Entry, EntryKind, EntryStatus, utcnow
 from ..speech import registry
 from ..speech.audio import decode_file
@@ -36,7 +39,7 @@ from ..speech.base import (
     SetupError,
     SpeechError,
 )
-from . import holder, queue
+from . import holder, playable, queue
 
 UNREACHABLE = "The speech service could not be reached. Please try again later."
 WAITING = "The speech service could not be reached; trying again shortly."
@@ -61,6 +64,7 @@ def transcribe_entry(entry_id: int) -> None:
         queue.enqueue(entry_id, delay=DB_RETRY_DELAY)
         return
     if token is None:
+        playable.convert_waiting(entry_id)  # nothing to transcribe; perhaps a copy to make
         return
     entry = db.session.get(Entry, entry_id, populate_existing=True)
     if entry is None:  # deleted in between
@@ -71,7 +75,12 @@ def transcribe_entry(entry_id: int) -> None:
     try:
         if entry.owner.dek_by_password is not None:
             data_key = keys.unwrap_for_job(entry.job_key, entry.user_id, entry.id)
-        transcript = registry.stt().transcribe(_decode(entry, data_key))
+        pcm = _decode(entry, data_key)
+        if data_key is not None and entry.playable_path is None and entry.recording_path:
+            # Inside the claim: "done" means the copy was made (or could not be), and a
+            # process killed meanwhile leaves the entry to be claimed and copied again.
+            playable.make_copy(entry.id, entry.user_id, entry.recording_path, data_key)
+        transcript = registry.stt().transcribe(pcm)
     except keys.WrongKey:
         log.error("entry %s: the job's wrapped key is missing or does not open", entry_id)
         _finish(entry_id, token, status=EntryStatus.FAILED, error=LOCKED)
@@ -116,7 +125,9 @@ def transcribe_entry(entry_id: int) -> None:
             _finish(entry_id, token, status=EntryStatus.DONE, plain_machine=text, error=None)
         else:
             machine = sealed.seal_text(data_key, entry_id, "machine", text)
-            _finish(entry_id, token, status=EntryStatus.DONE, machine_sealed=machine, error=None)
+            words = confidence.seal_words(data_key, entry_id, text, transcript.words)
+            _finish(entry_id, token, status=EntryStatus.DONE, machine_sealed=machine,
+                    words_sealed=words, error=None)  # fmt: skip
 
 
 def _key_given_meanwhile(entry: Entry) -> bytes | None:
@@ -153,14 +164,14 @@ def _decode(entry: Entry, data_key: bytes | None) -> Pcm:
 
 
 def due_entry_ids() -> list[int]:
-    """Spoken entries waiting: pending, or processing so long ago that the worker died.
+    """Spoken entries waiting: pending, or processing so long ago that the worker died;
+    and ended ones holding a key for their playable copy (jobs/playable.py).
 
     Entries claimed by a process of this host that no longer runs go back first.
     """
     release_dead_claims()
-    rows = db.session.scalars(
-        select(Entry.id).where(_due_clause()).order_by(Entry.created_at, Entry.id)
-    )
+    due = or_(_due_clause(), playable.waiting_clause())
+    rows = db.session.scalars(select(Entry.id).where(due).order_by(Entry.created_at, Entry.id))
     return list(rows)
 
 

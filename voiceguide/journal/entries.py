@@ -10,7 +10,6 @@ out here is opened in memory for its owner, and search runs on the opened text.
 
 from __future__ import annotations
 
-import io
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -240,8 +239,11 @@ def _commit_new(
 
 
 def correct_entry(entry: Entry, text: str) -> None:
-    """Keep the person's correction (sealed); the machine transcript stays as it was."""
-    sealed.set_text(entry, session_key(entry.owner), "corrected", text)
+    """Keep the person's correction (sealed); the machine transcript stays as it was, its
+    word marks go (the correction is the person's own text)."""
+    key = session_key(entry.owner)
+    sealed.set_text(entry, key, "corrected", text)
+    sealed.set_text(entry, key, sealed.WORDS_FIELD, None)
     entry.checked_at = utcnow()
     db.session.commit()
 
@@ -252,12 +254,16 @@ def confirm_entry(entry: Entry) -> None:
         raise Conflict("Only a transcribed answer can be confirmed.")
     if entry.checked_at is None:
         entry.checked_at = utcnow()
+        entry.words_sealed = None  # checked: the unsure words' marks have done their work
         db.session.commit()
 
 
 def delete_entry(entry: Entry) -> None:
-    """Delete the recording file, then the entry."""
-    recordings.store().delete(entry.recording_path)
+    """Delete the recording and its playable copy, then the entry."""
+    store = recordings.store()
+    db.session.refresh(entry)  # a copy the job attached since the entry was read
+    store.delete(entry.recording_path)
+    store.delete(entry.playable_path)
     db.session.delete(entry)
     db.session.commit()
     checkpoint_after_delete()
@@ -290,10 +296,3 @@ def retry_transcription(entry: Entry) -> None:
 def recording_file(entry: Entry) -> Path | None:
     """The entry's recording on disk, or None (no recording, or the file is missing)."""
     return recordings.store().find(entry.recording_path)
-
-
-def open_recording(entry: Entry) -> io.RawIOBase | None:
-    """The entry's recording decrypted as it is read (seekable), for its owner only; None
-    when there is none. JournalDamaged, when read, for a changed file."""
-    cipher = sealed.RecordingCipher(session_key(entry.owner))
-    return recordings.store().open(entry.recording_path, cipher)

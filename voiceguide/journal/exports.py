@@ -1,4 +1,5 @@
-"""Exports of a journal: JSON (everything), Markdown (a workbook), and a zip with recordings.
+"""Exports of a journal: JSON (everything), Markdown (a workbook), and a zip with recordings
+(the playable copies, .m4a, where the job has made them).
 
 The JSON export is its own versioned format (`voiceguide-journal`, FORMAT_VERSION),
 independent of the API's entry JSON, so the API can change without breaking files
@@ -19,8 +20,7 @@ from typing import IO, Any
 
 from ..models import Entry, EntryStatus, User, isoformat
 from ..program import Program, Stage
-from .entries import open_recording
-from .recordings import store
+from .playable import listening_copy, open_playing
 
 FORMAT_VERSION = 1
 
@@ -55,20 +55,28 @@ def grouped(entries: list[Entry], prog: Program, zone: tzinfo = UTC) -> list[Sta
     return [g for g in groups if g.days]
 
 
-def recording_name(entry: Entry) -> str:
-    """The recording's file name inside the zip."""
-    suffix = Path(entry.recording_path or "").suffix
+def recording_name(entry: Entry, prog: Program | None = None) -> str:
+    """The recording's file name inside the zip: the playable copy (.m4a) when there is
+    one, else the original; in a folder per stage, by date, question and entry.
+
+    For example `recordings/stage-2-trust/2026-11-30_1405-utc_first-memory_entry12.m4a`.
+    """
+    found = listening_copy(entry)
+    suffix = Path(found[0] if found else entry.recording_path or "").suffix
     if not suffix and entry.recording_mimetype:
         suffix = mimetypes.guess_extension(entry.recording_mimetype.split(";")[0]) or ""
-    stamp = entry.created_at.strftime("%Y%m%d-%H%M%S")
-    return f"recordings/{entry.stage}/{stamp}-entry{entry.id}{suffix or '.audio'}"
+    folder = entry.stage
+    if prog is not None and prog.stage(entry.stage) is not None:
+        folder = f"stage-{prog.index_of(entry.stage) + 1}-{entry.stage}"
+    stamp = entry.created_at.astimezone(UTC).strftime("%Y-%m-%d_%H%M-utc")
+    return f"recordings/{folder}/{stamp}_{entry.prompt}_entry{entry.id}{suffix or '.audio'}"
 
 
 def exported_entry(entry: Entry, prog: Program, with_files: bool) -> dict[str, Any]:
     """One entry in the export format."""
     stage = prog.stage(entry.stage)
     part = stage.part(entry.prompt) if stage else None
-    has_recording = store().find(entry.recording_path) is not None
+    has_recording = listening_copy(entry) is not None
     item: dict[str, Any] = {
         "id": entry.id,
         "program": entry.program,
@@ -87,7 +95,7 @@ def exported_entry(entry: Entry, prog: Program, with_files: bool) -> dict[str, A
         "has_recording": has_recording,
     }
     if with_files:
-        item["recording_file"] = recording_name(entry) if has_recording else None
+        item["recording_file"] = recording_name(entry, prog) if has_recording else None
     return item
 
 
@@ -167,12 +175,14 @@ def to_zip(user: User, entries: list[Entry], prog: Program) -> IO[bytes]:
         )
         archive.writestr("journal.md", to_markdown(user, entries, prog), zipfile.ZIP_DEFLATED)
         for entry in entries:
-            recording = open_recording(entry)
-            if recording is None:
+            playing = open_playing(entry)
+            if playing is None:
                 continue
+            recording = playing[0]
             # Decrypted as it is copied, never whole in memory. Compressed audio does not
             # shrink further: stored as it is.
-            info = zipfile.ZipInfo(recording_name(entry), entry.created_at.timetuple()[:6])
+            moment = entry.created_at.astimezone(UTC).timetuple()[:6]
+            info = zipfile.ZipInfo(recording_name(entry, prog), moment)
             info.compress_type = zipfile.ZIP_STORED
             with recording, archive.open(info, "w") as member:
                 shutil.copyfileobj(recording, member, 64 * 1024)

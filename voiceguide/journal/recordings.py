@@ -106,6 +106,14 @@ class RecordingStore:
             new_name, _ = self._write(owner_id, source, path.suffix, cipher)
         return new_name
 
+    def keep(self, owner_id: int, path: Path, cipher: FileCipher) -> str:
+        """Seal a file the server made from a recording (its playable copy) into the
+        owner's folder under a new name, durably; the caller holds `writing` until the
+        row names it."""
+        with path.open("rb") as source:
+            name, _ = self._write(owner_id, source, path.suffix, cipher)
+        return name
+
     def _write(
         self, owner_id: int, source: IO[bytes], extension: str, cipher: FileCipher
     ) -> tuple[str, int]:

@@ -3,6 +3,8 @@
 Two kinds of leftovers: `.upload-*.part` files (killed while receiving) and recording
 files without a row (killed after the file was renamed into place but before its row
 was committed). Neither was ever acknowledged: the row is committed before any 2xx.
+A row owns two files: its recording and the recording's playable copy (jobs/playable.py
+writes the copy under the same shared lock, until its row names it).
 
 Why removing them cannot lose an answer being saved right now by another process: every
 upload holds the store's shared lock from its first byte on disk until its row is
@@ -47,13 +49,13 @@ def remove_leftovers(wait_s: float = 10.0) -> Removed | None:
         known: set[str] = set()
         for start in range(0, len(names), BATCH):
             batch = names[start : start + BATCH]
-            known.update(
-                path
-                for path in db.session.scalars(
-                    select(Entry.recording_path).where(Entry.recording_path.in_(batch))
+            # A row owns its recording and the recording's playable copy.
+            for column in (Entry.recording_path, Entry.playable_path):
+                known.update(
+                    path
+                    for path in db.session.scalars(select(column).where(column.in_(batch)))
+                    if path is not None
                 )
-                if path is not None
-            )
         db.session.rollback()  # end the read before the lock goes
         orphans = [name for name in names if name not in known]
         for name in orphans:

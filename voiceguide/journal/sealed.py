@@ -45,6 +45,8 @@ HEADER = len(MAGIC) + SALT
 CHUNK = 64 * 1024
 """Plaintext bytes per chunk: a Range request decrypts at most two more than it sends."""
 TEXT_FIELDS = ("machine", "corrected")
+WORDS_FIELD = "words"
+"""The recogniser's word confidences (journal/confidence.py): sealed, but not a text."""
 
 
 def _damaged(what: str) -> JournalDamaged:
@@ -83,10 +85,11 @@ def open_text(key: bytes, entry_id: int, field: str, sealed: bytes | None) -> st
 
 
 def open_entry(entry: Entry, key: bytes) -> Entry:
-    """Decrypt an entry's texts into memory (never into its columns); returns the entry."""
+    """Decrypt an entry's texts (and word confidences) into memory (never into its
+    columns); returns the entry."""
     entry.__dict__["_opened"] = {
         field: open_text(key, entry.id, field, getattr(entry, f"{field}_sealed"))
-        for field in TEXT_FIELDS
+        for field in (*TEXT_FIELDS, WORDS_FIELD)
     }
     return entry
 
@@ -94,8 +97,9 @@ def open_entry(entry: Entry, key: bytes) -> Entry:
 def set_text(entry: Entry, key: bytes, field: str, text: str | None) -> None:
     """Store a field's new text sealed, and keep it readable in memory."""
     setattr(entry, f"{field}_sealed", seal_text(key, entry.id, field, text))
-    setattr(entry, f"plain_{field}", None)
-    opened = entry.__dict__.setdefault("_opened", {f: None for f in TEXT_FIELDS})
+    if field in TEXT_FIELDS:
+        setattr(entry, f"plain_{field}", None)
+    opened = entry.__dict__.setdefault("_opened", dict.fromkeys((*TEXT_FIELDS, WORDS_FIELD)))
     opened[field] = text
 
 

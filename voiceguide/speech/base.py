@@ -47,6 +47,16 @@ class Synthesis:
 
 
 @dataclass(frozen=True)
+class Word:
+    """One recognised word and how sure the recogniser was of it."""
+
+    text: str
+    """As the engine wrote it, punctuation included (" Hello,")."""
+    probability: float
+    """0 to 1: the engine's own probability for the word."""
+
+
+@dataclass(frozen=True)
 class Transcript:
     """What a STT engine heard."""
 
@@ -54,6 +64,8 @@ class Transcript:
     seconds: float
     """Length of the audio that was transcribed."""
     engine: str
+    words: tuple[Word, ...] = ()
+    """Per-word confidences, in order, from engines that give them (Whisper); else empty."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from .audio import AudioSegment
-from .base import NoSpeechError, Pcm, SetupError, Transcript
+from .base import NoSpeechError, Pcm, SetupError, Transcript, Word
 
 if TYPE_CHECKING:
     import speech_recognition
@@ -53,12 +53,12 @@ def tidy(text: str) -> str:
     return " ".join(text.split())
 
 
-def transcript(text: str, pcm: Pcm, engine: str) -> Transcript:
+def transcript(text: str, pcm: Pcm, engine: str, words: tuple[Word, ...] = ()) -> Transcript:
     """The engine's answer, tidied; NoSpeechError when there is nothing in it."""
     text = tidy(text)
     if not text:
         raise NoSpeechError()
-    return Transcript(text=text, seconds=pcm.seconds, engine=engine)
+    return Transcript(text=text, seconds=pcm.seconds, engine=engine, words=words)
 
 
 def cores() -> int:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .base import NoSpeechError, Pcm, SetupError, SpeechError, Transcript
+from .base import NoSpeechError, Pcm, SetupError, SpeechError, Transcript, Word
 from .recognition import (
     audio_data,
     cores,
@@ -46,6 +46,9 @@ class WhisperOptions:
     workers: int = 1
     """Model replicas, so that this many transcriptions run in parallel (CTranslate2
     models are safe to call from several threads; each call takes a free replica)."""
+    word_confidence: bool = True
+    """Ask for word timestamps, which carry each word's probability (the journal underlines
+    the unsure ones). Measured by scripts/bench_word_confidence.py; see the README."""
 
 
 class WhisperRecognizer:
@@ -96,13 +99,23 @@ class WhisperRecognizer:
                 language="en",
                 beam_size=self.options.beam_size,
                 vad_filter=self.options.vad_filter,
+                word_timestamps=self.options.word_confidence and not hints,
                 **prompt,
             )
         except Exception as e:  # CTranslate2 and numpy errors have no common base
             raise SpeechError(f"Whisper could not transcribe the audio: {e}") from e
         if _hallucinated(tidy(result["text"]), result["segments"]):
             raise NoSpeechError()
-        return transcript(result["text"], pcm, self.name)
+        return transcript(result["text"], pcm, self.name, _words(result["segments"]))
+
+
+def _words(segments: list[Any]) -> tuple[Word, ...]:
+    """Every word with its probability (empty when word timestamps were not asked for)."""
+    return tuple(
+        Word(text=w.word, probability=float(w.probability))
+        for segment in segments
+        for w in (getattr(segment, "words", None) or ())
+    )
 
 
 def _hallucinated(text: str, segments: list[Any]) -> bool:

@@ -80,7 +80,7 @@ function wireAnswerCard(session, view, cfg, readback) {
       });
       if (!response.ok) throw new Error(String(response.status));
       const entry = await response.json();
-      view.el.answerText.textContent = entry.transcript;
+      view.showAnswerText(entry.transcript, entry.unsure);
       readback.prepare(`${cfg.entriesUrl}/${entryId()}/speech`); // the corrected words
       view.closeEdit();
       view.clearError();

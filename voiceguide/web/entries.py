@@ -10,8 +10,9 @@ from flask_login import current_user
 from werkzeug.wsgi import wrap_file
 
 from ..errors import BadRequest, NotFound
+from ..journal import confidence, readback
 from ..journal import entries as journal
-from ..journal import readback
+from ..journal.playable import open_playing
 from ..models import Entry, isoformat
 from ..program import current_program
 from .limits import ANSWERS, READBACKS, RETRIES, per_account
@@ -39,6 +40,9 @@ def entry_json(entry: Entry) -> dict[str, Any]:
         "prompt_text": part.text if part else None,
         "checked": not entry.unchecked,
         "checked_at": isoformat(entry.checked_at),
+        "playable": bool(entry.playable_path),
+        # Character spans of `transcript` the recogniser was unsure of (underlined).
+        "unsure": [list(span) for span in confidence.unsure(entry)],
     }
 
 
@@ -133,18 +137,16 @@ def retry(entry_id: int) -> tuple[Response, int]:
 
 @bp.get("/<id:entry_id>/audio")
 def audio(entry_id: int) -> Response:
-    """The entry's recording, to its owner only, decrypted as it is sent; Range works."""
-    entry = _owned(entry_id)
-    sealed = journal.open_recording(entry)
-    if sealed is None:
+    """The entry's recording as the journal plays it (its playable copy once made, else
+    the original), to its owner only, decrypted as it is sent; Range works."""
+    playing = open_playing(_owned(entry_id))
+    if playing is None:
         raise NotFound("This entry has no recording.")
-    recording = io.BufferedReader(sealed, buffer_size=64 * 1024)  # one sealed chunk
+    recording = io.BufferedReader(playing[0], buffer_size=64 * 1024)  # one sealed chunk
     length = recording.seek(0, 2)
     recording.seek(0)
     response = Response(
-        wrap_file(request.environ, recording),
-        mimetype=entry.recording_mimetype or "application/octet-stream",
-        direct_passthrough=True,
+        wrap_file(request.environ, recording), mimetype=playing[1], direct_passthrough=True
     )
     # Werkzeug answers Range by seeking the reader: only the chunks asked for are decrypted.
     response.make_conditional(request, accept_ranges=True, complete_length=length)

@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.preferences import zone_of
 from ..errors import BadRequest
-from ..journal import exports, workbook
+from ..journal import confidence, exports, workbook
 from ..journal.entries import (
     clean_text,
     confirm_entry,
@@ -64,6 +64,21 @@ def _signed_in() -> None:
 def new_client_id() -> str:
     """A fresh UUID for a form, so that sending it twice saves one answer."""
     return str(uuid.uuid4())
+
+
+@bp.app_template_global()
+def transcript_pieces(entry: Entry) -> list[tuple[str, bool]]:
+    """The shown transcript as (text, underlined) runs: the recogniser's unsure words."""
+    return confidence.pieces(entry.transcript or "", confidence.unsure(entry))
+
+
+@bp.app_template_global()
+def clock(seconds: float) -> str:
+    """A recording's length as a player shows it: 0:07, 1:05, 1:02:03."""
+    whole = max(0, round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 @bp.get("")

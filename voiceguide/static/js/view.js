@@ -45,6 +45,8 @@ export class SessionView {
   constructor(root) {
     const el = byId;
     this.root = root;
+    /** @type {string|null} the shown answer's plain words (what Edit starts from) */
+    this.answerWords = null;
     this.el = {
       begin: el('session-begin'),
       start: el('start-button'),
@@ -70,6 +72,7 @@ export class SessionView {
       answerQuestion: el('answer-question'),
       answerText: el('answer-text'),
       answerActions: el('answer-actions'),
+      answerUnsure: el('answer-unsure'),
       answerEdit: el('answer-edit'),
       answerField: /** @type {HTMLTextAreaElement} */ (el('answer-field')),
       skipQuestion: el('skip-question-button'),
@@ -315,12 +318,12 @@ export class SessionView {
   /**
    * The transcript card: the saved answer, with Edit, Record again and Read it back.
    * @param {{prompt: string, text?: string}} record
-   * @param {{id: number, transcript?: string|null}} entry
+   * @param {{id: number, transcript?: string|null, unsure?: Array<[number, number]>}} entry
    */
   showAnswer(record, entry) {
     const part = this.parts.find((p) => p.id === record.prompt);
     this.el.answerQuestion.textContent = part ? `${part.title}: ${part.text}` : '';
-    this.el.answerText.textContent = entry.transcript ?? record.text ?? '';
+    this.showAnswerText(entry.transcript ?? record.text ?? '', entry.unsure ?? []);
     this.el.answer.dataset.entry = String(entry.id);
     this.el.answer.dataset.prompt = record.prompt;
     for (const hint of $$('.answer-which', this.el.answer)) {
@@ -331,8 +334,19 @@ export class SessionView {
     this.el.answer.hidden = false;
   }
 
+  /**
+   * The answer's words, the recogniser's unsure ones underlined (with a legend).
+   * @param {string} text
+   * @param {Array<[number, number]>} [unsure] character spans of `text`
+   */
+  showAnswerText(text, unsure = []) {
+    this.answerWords = text;
+    this.el.answerText.replaceChildren(...markUnsure(text, unsure));
+    this.el.answerUnsure.hidden = !this.el.answerText.querySelector('u');
+  }
+
   openEdit() {
-    this.el.answerField.value = this.el.answerText.textContent ?? '';
+    this.el.answerField.value = this.answerWords ?? this.el.answerText.textContent ?? '';
     this.el.answerEdit.hidden = false;
     this.el.answerActions.hidden = true;
     this.el.answerField.focus();
@@ -391,6 +405,37 @@ export function clearOfBar(live, bar, viewportHeight, margin = 8) {
   const covered = live.bottom + margin - bar.top;
   if (covered <= 0 || bar.top >= viewportHeight || live.top >= viewportHeight) return 0;
   return Math.max(0, Math.min(covered, live.top - margin));
+}
+
+/**
+ * `text` as DOM nodes, the spans in `unsure` underlined, each with a note for screen
+ * readers. Text nodes only: the words are never parsed as HTML.
+ * @param {string} text
+ * @param {Array<[number, number]>} unsure character spans, as the API gives them
+ * @returns {Node[]}
+ */
+export function markUnsure(text, unsure) {
+  // The server counts characters (code points), JavaScript strings UTF-16 units.
+  const chars = Array.from(text);
+  const slice = (/** @type {number} */ a, /** @type {number} */ b) => chars.slice(a, b).join('');
+  /** @type {Node[]} */
+  const nodes = [];
+  let cursor = 0;
+  const spans = [...unsure].sort((a, b) => a[0] - b[0]);
+  for (const [start, end] of spans) {
+    if (start < cursor || end > chars.length || start >= end) continue;
+    if (start > cursor) nodes.push(document.createTextNode(slice(cursor, start)));
+    const word = document.createElement('u');
+    word.className = 'unsure';
+    const note = document.createElement('span');
+    note.className = 'visually-hidden';
+    note.textContent = ' (unsure)';
+    word.append(slice(start, end), note);
+    nodes.push(word);
+    cursor = end;
+  }
+  if (cursor < chars.length) nodes.push(document.createTextNode(slice(cursor, chars.length)));
+  return nodes;
 }
 
 /**
