@@ -72,6 +72,7 @@ def transcribe_entry(entry_id: int) -> None:
     log = current_app.logger
     data_key: bytes | None = None
     began = time.perf_counter()
+    waited = (token - entry.created_at).total_seconds()  # read now: the row may go meanwhile
     try:
         if entry.owner.dek_by_password is not None:
             data_key = keys.unwrap_for_job(entry.job_key, entry.user_id, entry.id)
@@ -115,7 +116,6 @@ def transcribe_entry(entry_id: int) -> None:
         _finish(entry_id, token, status=EntryStatus.FAILED, error=FAILED)
     else:
         # For operators and scripts/load_test.py: the queue wait and the job's own time.
-        waited = (token - entry.created_at).total_seconds()
         log.info("entry %s transcribed: waited %.2f s, ran %.2f s for %.1f s of audio",
                  entry_id, waited, time.perf_counter() - began, transcript.seconds)  # fmt: skip
         text = transcript.text
