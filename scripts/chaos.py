@@ -175,11 +175,22 @@ def entries(data_dir: Path) -> list[tuple[str, str, str | None, str | None]]:
         ).fetchall()
 
 
+def copies_waiting(data_dir: Path) -> int:
+    """Entries whose transcript is out but whose playable copy is still to be made (the
+    row keeps its job key until then: jobs/playable.py)."""
+    with sqlite3.connect(data_dir / "voiceguide.sqlite", timeout=30) as db:
+        return db.execute(
+            "SELECT count(*) FROM entries WHERE job_key IS NOT NULL AND playable_path IS NULL"
+            " AND status IN ('done', 'failed')"
+        ).fetchone()[0]
+
+
 def wait_settled(data_dir: Path, timeout: float = 300) -> float:
-    """Block until no entry is pending or processing; return when (monotonic)."""
+    """Block until no entry is pending or processing and no copy is waiting; return when
+    (monotonic)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if all(row[1] in SETTLED for row in entries(data_dir)):
+        if all(row[1] in SETTLED for row in entries(data_dir)) and not copies_waiting(data_dir):
             return time.monotonic()
         time.sleep(0.2)
     raise RuntimeError("entries did not settle")

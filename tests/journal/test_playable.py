@@ -234,3 +234,47 @@ def test_old_entries_get_their_copy_after_the_owners_next_sign_in(app, alice):
     assert alice.client.get(f"/api/entries/{entry_id}/audio").mimetype == "audio/mp4"
     with app.app_context():
         assert transcription.due_entry_ids() == []
+
+
+def test_the_transcript_is_saved_before_the_copy_is_made(app, alice, monkeypatch):
+    # A person waits for the words; the copy comes after them (about 0.3 s per 30 s).
+    seen: list[tuple[str, bool]] = []
+    encode = playable.encode_playable
+
+    def watching(*args, **kwargs):
+        entry = row(app, entry_id)
+        assert entry is not None
+        seen.append((entry.status, entry.machine_sealed is not None))
+        return encode(*args, **kwargs)
+
+    monkeypatch.setattr(playable, "encode_playable", watching)
+    entry_id = upload(alice, tone_wav(1.0))
+    transcribe_all(app)
+    assert seen == [(EntryStatus.DONE, True)]
+    entry = row(app, entry_id)
+    assert entry is not None and entry.playable_path and entry.job_key is None
+
+
+def test_a_worker_killed_while_copying_leaves_the_copy_to_the_sweep(app, alice, monkeypatch):
+    class Killed(BaseException):
+        """Stands for the process dying mid-encode: nothing after it runs."""
+
+    def killed(*args, **kwargs):
+        raise Killed
+
+    encode = playable.encode_playable
+    monkeypatch.setattr(playable, "encode_playable", killed)
+    entry_id = upload(alice, tone_wav(1.0))
+    with app.app_context(), pytest.raises(Killed):
+        transcription.transcribe_entry(entry_id)
+    entry = row(app, entry_id)
+    # The transcript stands; the key stays for the copy, so the sweep finds the entry.
+    assert entry is not None and entry.status == EntryStatus.DONE and entry.job_key is not None
+    with app.app_context():
+        assert transcription.due_entry_ids() == [entry_id]
+    monkeypatch.setattr(playable, "encode_playable", encode)  # a healthy worker
+    transcribe_all(app)
+    entry = row(app, entry_id)
+    assert entry is not None and entry.playable_path and entry.job_key is None
+    with app.app_context():
+        assert transcription.due_entry_ids() == []

@@ -1,21 +1,23 @@
 """The journal's playable copy of a recording, made in the background.
 
 A browser's WebM recording carries no duration (players show "0:00 / 0:00" and cannot
-seek) and does not play on Apple devices. The job that transcribes an entry already
-holds its owner's data key: once the recording has decoded, while the job holds its
-claim, it decrypts the original into a private temporary file, encodes it as AAC in
-MP4 with the index in front
-(speech/audio.encode_playable), seals the copy under the same key into the store, and
-names it on the row with its exact duration. The original stays as it was.
+seek) and does not play on Apple devices. The job that transcribes an entry holds its
+owner's data key: once the transcript is saved (a person waits for that, not for the
+copy), the row keeps its job key a little longer, and `convert_waiting` decrypts the
+original into a private temporary file, encodes it as AAC in MP4 with the index in
+front (speech/audio.encode_playable), seals the copy under the same key into the store,
+and names it on the row with its exact duration, dropping the job key in the same
+UPDATE. The original stays as it was.
 
 Entries made before copies existed get theirs at the owner's next sign-in
 (journal/playable.request_copies gives each a job key); the same job runs then,
 reaching `convert_waiting` because there is nothing to transcribe.
 
-A failure here is logged and never fails the transcription: the original is served
-until a copy exists. A process killed while making a copy leaves the entry claimed, so
-it is copied again when the claim is picked up; a file written but not yet named on its
-row is one start-up recovery removes.
+A failure here is logged and drops the key (the original is served until a copy
+exists; the next sign-in asks again). A process killed while making a copy leaves the
+key on the row, so the sweep queues the entry and another worker makes it; a file
+written but not yet named on its row is one start-up recovery removes. Two workers
+racing on one entry both encode; the second finds the copy attached and deletes its own.
 """
 
 from __future__ import annotations
@@ -89,8 +91,9 @@ def make_copy(entry_id: int, owner_id: int, recording: str, data_key: bytes) -> 
 
 
 def _attach(entry_id: int, name: str, seconds: float | None) -> bool:
-    """Name the copy on the row, unless the entry is gone or got a copy meanwhile."""
-    values: dict[str, object] = {"playable_path": name}
+    """Name the copy on the row and drop the job key, unless the entry is gone or got a
+    copy meanwhile."""
+    values: dict[str, object] = {"playable_path": name, "job_key": None}
     if seconds is not None:
         values["duration_s"] = round(seconds, 2)
     try:
@@ -108,12 +111,8 @@ def _attach(entry_id: int, name: str, seconds: float | None) -> bool:
 
 
 def convert_waiting(entry_id: int) -> None:
-    """Make the copy of an entry whose transcription has ended, if it holds a job key.
-
-    The key is taken off the row first, in one UPDATE that matches the key read: of two
-    workers only one gets it, and a crash afterwards leaves no key behind (the next
-    sign-in hands out another).
-    """
+    """Make the copy of an entry whose transcription has ended, if it holds a job key;
+    the key goes when the copy is attached, or when it could not be made."""
     entry = db.session.get(Entry, entry_id, populate_existing=True)
     if entry is None or not db.session.scalar(
         db.select(Entry.id).where(Entry.id == entry_id, waiting_clause())
@@ -121,18 +120,31 @@ def convert_waiting(entry_id: int) -> None:
         db.session.rollback()
         return
     wrapped, owner_id, recording = entry.job_key, entry.user_id, entry.recording_path
-    result = db.session.execute(
-        update(Entry)
-        .where(Entry.id == entry_id, Entry.job_key == wrapped, waiting_clause())
-        .values(job_key=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    if result.rowcount != 1 or recording is None:  # type: ignore[attr-defined]
-        return
+    db.session.rollback()  # no transaction held open while encoding
     try:
         data_key = keys.unwrap_for_job(wrapped, owner_id, entry_id)
     except keys.WrongKey:
         current_app.logger.error("entry %s: the copy's job key does not open", entry_id)
-        return
-    make_copy(entry_id, owner_id, recording, data_key)
+        data_key = None
+    if (
+        data_key is None
+        or recording is None
+        or make_copy(entry_id, owner_id, recording, data_key) is None
+    ):
+        _drop_key(entry_id, wrapped)
+
+
+def _drop_key(entry_id: int, wrapped: bytes | None) -> None:
+    """Take the job key off a row whose copy was not made, so it is not tried again and
+    again (the key read must still be there: a newer one from a sign-in stays)."""
+    try:
+        db.session.execute(
+            update(Entry)
+            .where(Entry.id == entry_id, Entry.job_key == wrapped, waiting_clause())
+            .values(job_key=None)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.warning("entry %s: could not drop the copy's key", entry_id)

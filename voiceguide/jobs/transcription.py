@@ -72,23 +72,20 @@ def transcribe_entry(entry_id: int) -> None:
     log = current_app.logger
     data_key: bytes | None = None
     began = time.perf_counter()
-    waited = (token - entry.created_at).total_seconds()  # read now: the row may go meanwhile
+    # Read now: the row may go meanwhile.
+    waited = (token - entry.created_at).total_seconds()
+    wants_copy = entry.playable_path is None and entry.recording_path is not None
     try:
         if entry.owner.dek_by_password is not None:
             data_key = keys.unwrap_for_job(entry.job_key, entry.user_id, entry.id)
-        pcm = _decode(entry, data_key)
-        if data_key is not None and entry.playable_path is None and entry.recording_path:
-            # Inside the claim: "done" means the copy was made (or could not be), and a
-            # process killed meanwhile leaves the entry to be claimed and copied again.
-            playable.make_copy(entry.id, entry.user_id, entry.recording_path, data_key)
-        transcript = registry.stt().transcribe(pcm)
+        transcript = registry.stt().transcribe(_decode(entry, data_key))
     except keys.WrongKey:
         log.error("entry %s: the job's wrapped key is missing or does not open", entry_id)
         _finish(entry_id, token, status=EntryStatus.FAILED, error=LOCKED)
     except JournalDamaged as e:  # logged where it was found (journal/sealed.py)
         _finish(entry_id, token, status=EntryStatus.FAILED, error=e.message)
-    except NoSpeechError as e:
-        _finish(entry_id, token, status=EntryStatus.FAILED, error=str(e))
+    except NoSpeechError as e:  # the recording itself is fine: the journal plays it
+        _finish(entry_id, token, keep_key=wants_copy, status=EntryStatus.FAILED, error=str(e))
     except EngineUnavailableError as e:
         attempts = current_app.config["TRANSCRIBE_MAX_ATTEMPTS"]
         if entry.attempts < attempts:
@@ -126,8 +123,11 @@ def transcribe_entry(entry_id: int) -> None:
         else:
             machine = sealed.seal_text(data_key, entry_id, "machine", text)
             words = confidence.seal_words(data_key, entry_id, text, transcript.words)
-            _finish(entry_id, token, status=EntryStatus.DONE, machine_sealed=machine,
-                    words_sealed=words, error=None)  # fmt: skip
+            _finish(entry_id, token, keep_key=wants_copy, status=EntryStatus.DONE,
+                    machine_sealed=machine, words_sealed=words, error=None)  # fmt: skip
+    # The transcript is out; the journal's playable copy is made after it, while the row
+    # still holds the job key (jobs/playable.py): a person waits for words, not for AAC.
+    playable.convert_waiting(entry_id)
 
 
 def _key_given_meanwhile(entry: Entry) -> bytes | None:
@@ -247,13 +247,15 @@ def _claim(entry_id: int) -> datetime | None:
     return now if result.rowcount == 1 else None  # type: ignore[attr-defined]
 
 
-def _finish(entry_id: int, token: datetime, **values: Any) -> bool:
+def _finish(entry_id: int, token: datetime, keep_key: bool = False, **values: Any) -> bool:
     """Record the outcome, unless another worker has since claimed the entry (or it is gone).
+    An ended job drops its copy of the data key, unless `keep_key` (a playable copy is to
+    be made next).
 
     When the database refuses (locked past its timeout, disk full), the entry is handed
     back and queued again shortly, rather than left "processing" until it goes stale.
     """
-    if values.get("status") in (EntryStatus.DONE, EntryStatus.FAILED):
+    if values.get("status") in (EntryStatus.DONE, EntryStatus.FAILED) and not keep_key:
         values["job_key"] = None  # the job has ended: its copy of the data key goes
     try:
         return _update_claimed(entry_id, token, claimed_by=None, **values)
