@@ -51,6 +51,7 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "DECODE_TIMEOUT_SECONDS": float,
     "MAX_CONCURRENT_DECODES": _whole,
     "SHUTDOWN_GRACE_SECONDS": float,
+    "STREAM_IDLE_SECONDS": float,
 }
 # Every typed setting, whichever layer set it, is normalised once at start by these; code
 # that reads a setting never converts it again. None stays None where a default allows it.
@@ -76,6 +77,9 @@ _TYPES: dict[str, Callable[[Any], Any]] = {
     "DECODE_TIMEOUT_SECONDS": float,
     "MAX_CONCURRENT_DECODES": _whole,
     "SHUTDOWN_GRACE_SECONDS": float,
+    "STREAM_IDLE_SECONDS": float,
+    "STREAM_CHUNK_MAX_KB": float,
+    "STREAM_MAX_CHUNKS": _whole,
 }
 
 
@@ -145,6 +149,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # it an upload is answered 503 "busy" with Retry-After; the browser sends it again).
         "DECODE_TIMEOUT_SECONDS": 30.0,
         "MAX_CONCURRENT_DECODES": None,  # None means two per core
+        # Streamed answers (journal/streams.py): a stream with no chunk for this long
+        # becomes an entry marked interrupted; the largest chunk; the most chunks (600 s
+        # at the browser's 0.5 s timeslice, with room to spare).
+        "STREAM_IDLE_SECONDS": 120.0,
+        "STREAM_CHUNK_MAX_KB": 512.0,
+        "STREAM_MAX_CHUNKS": 1500,
+        "STREAM_CHUNK_RATE_LIMIT": "600 per minute",
         # `flask serve` on SIGTERM: how long in-flight requests may take to finish.
         "SHUTDOWN_GRACE_SECONDS": 20.0,
         # Off: Flask-Limiter would stamp its window's Retry-After (up to an hour) on every

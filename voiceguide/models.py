@@ -8,7 +8,17 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    false,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -175,6 +185,8 @@ class Entry(Model):
     """When the current transcription attempt began (stale ones are picked up again)."""
     claimed_by: Mapped[str | None] = mapped_column(String(160))
     """Who holds the "processing" claim (jobs/holder.py): a dead holder's job is retried at once."""
+    interrupted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Made from a streamed answer that stopped without a finish (the tab closed mid-answer)."""
 
     owner: Mapped[User] = relationship(back_populates="entries")
 
@@ -184,6 +196,38 @@ class Entry(Model):
         if self.corrected_transcript is not None:
             return self.corrected_transcript
         return self.machine_transcript
+
+
+class AnswerStream(Model):
+    """A spoken answer arriving in numbered chunks while the person speaks (journal/streams.py).
+
+    Open while `open_key` is set: one open stream per person per question, by a unique
+    constraint (NULLs never collide). Closed when finished or interrupted; then `entry_id`
+    names the entry it became (None when nothing usable had arrived).
+    """
+
+    __tablename__ = "answer_streams"
+    __table_args__ = (
+        UniqueConstraint("user_id", "client_id", name="uq_answer_streams_user_client"),
+        UniqueConstraint("user_id", "open_key", name="uq_answer_streams_user_open"),
+        _NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[str] = mapped_column(String(36))
+    """The client_id its entry will carry: a whole-file resend with it finds that entry."""
+    stage: Mapped[str] = mapped_column(String(64))
+    prompt: Mapped[str] = mapped_column(String(64))
+    open_key: Mapped[str | None] = mapped_column(String(130))
+    """'<stage>/<prompt>' while open, None once closed."""
+    chunks: Mapped[int] = mapped_column(default=0)
+    """Chunks stored so far."""
+    size: Mapped[int] = mapped_column(default=0)
+    """Bytes stored so far."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_chunk_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id", ondelete="SET NULL"))
 
 
 @event.listens_for(Engine, "connect")

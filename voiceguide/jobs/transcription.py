@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..journal import recordings
+from ..journal import recordings, streams
 from ..models import Entry, EntryKind, EntryStatus, utcnow
 from ..speech import registry
 from ..speech.audio import decode_file
@@ -102,9 +102,11 @@ def transcribe_entry(entry_id: int) -> None:
 def due_entry_ids() -> list[int]:
     """Spoken entries waiting: pending, or processing so long ago that the worker died.
 
-    Entries claimed by a process of this host that no longer runs go back first.
+    Entries claimed by a process of this host that no longer runs go back first, and
+    streamed answers left without a finish become (interrupted) entries first.
     """
     release_dead_claims()
+    streams.close_idle_streams()
     rows = db.session.scalars(
         select(Entry.id).where(_due_clause()).order_by(Entry.created_at, Entry.id)
     )

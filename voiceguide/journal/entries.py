@@ -7,6 +7,7 @@ Refusals are `voiceguide.errors` exceptions; nothing here knows about HTTP.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -137,29 +138,54 @@ def create_spoken_entry(
     existing = by_client_id(user, client_id)
     if existing is not None:
         return existing, False
+    return save_spoken_entry(
+        user, stage, part, client_id, lambda store, limits: store.receive(user.id, audio, **limits)
+    )
+
+
+Receive = Callable[[recordings.RecordingStore, dict[str, Any]], recordings.StoredRecording]
+"""Stores one recording in the store, given the size and length limits as keywords."""
+
+
+def save_spoken_entry(
+    user: User,
+    stage: Stage,
+    part: Part,
+    client_id: str,
+    receive: Receive,
+    *,
+    interrupted: bool = False,
+    before_commit: Callable[[], None] | None = None,
+) -> tuple[Entry, bool]:
+    """Store a recording with `receive`, commit its pending entry, then queue the job.
+
+    The quota is checked before and after; `before_commit` changes other rows in the same
+    transaction (a stream closing). An UploadError leaves no file and no row.
+    """
     config = current_app.config
     store = recordings.store()
     quota = int(config["STORAGE_QUOTA_MB"] * 1024 * 1024)
     used = store.usage(user.id)
     if used >= quota:  # refused before any decoding work
         raise QuotaExceeded(_full())
+    limits = {
+        "max_bytes": config["MAX_CONTENT_LENGTH"],
+        "max_seconds": config["MAX_RECORDING_SECONDS"],
+    }
     # The store's shared lock, from the first byte on disk to the commit: start-up
     # recovery never removes this file as "without a row" (journal/recovery.py).
     with store.writing():
-        stored = store.receive(
-            user.id,
-            audio,
-            max_bytes=config["MAX_CONTENT_LENGTH"],
-            max_seconds=config["MAX_RECORDING_SECONDS"],
-        )
+        stored = receive(store, limits)
         if used + stored.size > quota:
             store.delete(stored.name)
             raise QuotaExceeded(_full())
         entry = _new_entry(
             user, stage, part, client_id, EntryKind.SPOKEN, status=EntryStatus.PENDING,
             recording_path=stored.name, recording_mimetype=stored.mimetype,
-            duration_s=stored.seconds, attempts=0,
+            duration_s=stored.seconds, attempts=0, interrupted=interrupted,
         )  # fmt: skip
+        if before_commit is not None:
+            before_commit()
         try:
             entry, created = _commit_new(user, entry, client_id)
         except BaseException:

@@ -17,6 +17,7 @@ from . import (
     pages,
     preferences,
     security,
+    streams,
     urls,
 )
 
@@ -30,5 +31,5 @@ def init_app(app: Flask) -> None:
     # Before the blueprints, whose rules use it.
     app.url_map.converters["id"] = urls.RowIdConverter
     auth.init_app(app)
-    for module in (pages, api, narration, commands, preferences, auth, entries, journal):
+    for module in (pages, api, narration, commands, preferences, auth, entries, streams, journal):
         app.register_blueprint(module.bp)

@@ -50,6 +50,7 @@ def per_account(name: str, message: str, scope: str | None = None, **options):
 
 
 ANSWERS = "You have sent a great many answers in a short time. Please wait a minute."
+CHUNKS = "Too many pieces of recordings in a short time. Please wait a minute."
 COMMANDS = "Too many voice commands in a short time. Please wait a minute."
 RETRIES = "Too many transcriptions retried in a short time. Please wait a minute."
 EXPORTS = "Too many downloads of your journal in a short time. Please wait a minute."
