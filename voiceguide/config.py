@@ -80,6 +80,10 @@ _TYPES: dict[str, Callable[[Any], Any]] = {
     "STREAM_IDLE_SECONDS": float,
     "STREAM_CHUNK_MAX_KB": float,
     "STREAM_MAX_CHUNKS": _whole,
+    "STREAM_LIVE": _flag,
+    "STREAM_END_SILENCE_SECONDS": float,
+    "STREAM_PAUSE_SECONDS": float,
+    "STREAM_MAX_SEGMENT_SECONDS": float,
 }
 
 
@@ -156,6 +160,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "STREAM_CHUNK_MAX_KB": 512.0,
         "STREAM_MAX_CHUNKS": 1500,
         "STREAM_CHUNK_RATE_LIMIT": "600 per minute",
+        # While chunks arrive: decode them, find pauses (Silero) and transcribe each segment
+        # on the queue. Speech then this much silence is `speech_ended`; a pause this long
+        # closes a segment; a segment without one is cut after the longest length.
+        "STREAM_LIVE": True,
+        "STREAM_END_SILENCE_SECONDS": 3.0,
+        "STREAM_PAUSE_SECONDS": 0.5,
+        "STREAM_MAX_SEGMENT_SECONDS": 20.0,
         # `flask serve` on SIGTERM: how long in-flight requests may take to finish.
         "SHUTDOWN_GRACE_SECONDS": 20.0,
         # Off: Flask-Limiter would stamp its window's Retry-After (up to an hour) on every

@@ -230,6 +230,34 @@ class AnswerStream(Model):
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id", ondelete="SET NULL"))
 
 
+class StreamSegment(Model):
+    """A closed segment of a stream (between two pauses), transcribed while the person speaks.
+
+    Its text is the person's words, kept like a transcript; the rows go when the entry's
+    transcription has joined them (jobs/transcription.py) or the entry is deleted.
+    """
+
+    __tablename__ = "stream_segments"
+    __table_args__ = (
+        UniqueConstraint("stream_id", "number", name="uq_stream_segments_stream_number"),
+        _NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stream_id: Mapped[int] = mapped_column(
+        ForeignKey("answer_streams.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int]
+    """0, 1, 2... in the order they were spoken."""
+    start_s: Mapped[float]
+    end_s: Mapped[float]
+    status: Mapped[EntryStatus] = mapped_column(
+        StrEnumType(EntryStatus, 16), default=EntryStatus.PENDING
+    )
+    text: Mapped[str | None] = mapped_column(Text)
+    """The segment's transcript ("" when it held no words)."""
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """SQLite: write-ahead log for concurrent readers, enforced foreign keys, and deleted

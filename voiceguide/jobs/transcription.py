@@ -20,7 +20,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..extensions import db
 from ..journal import recordings, streams
 from ..models import Entry, EntryKind, EntryStatus, utcnow
-from ..speech import registry
 from ..speech.audio import decode_file
 from ..speech.base import (
     AudioDecodeError,
@@ -29,7 +28,7 @@ from ..speech.base import (
     SetupError,
     SpeechError,
 )
-from . import holder, queue
+from . import holder, queue, segments
 
 UNREACHABLE = "The speech service could not be reached. Please try again later."
 WAITING = "The speech service could not be reached; trying again shortly."
@@ -65,7 +64,7 @@ def transcribe_entry(entry_id: int) -> None:
             max_seconds=config["MAX_RECORDING_SECONDS"],
             timeout=config["DECODE_TIMEOUT_SECONDS"],
         )
-        transcript = registry.stt().transcribe(pcm)
+        text = segments.transcribe_after_segments(entry, pcm)
     except NoSpeechError as e:
         _finish(entry_id, token, status=EntryStatus.FAILED, error=str(e))
     except EngineUnavailableError as e:
@@ -94,9 +93,8 @@ def transcribe_entry(entry_id: int) -> None:
         db.session.rollback()
         _finish(entry_id, token, status=EntryStatus.FAILED, error=FAILED)
     else:
-        _finish(
-            entry_id, token, status=EntryStatus.DONE, machine_transcript=transcript.text, error=None
-        )
+        if _finish(entry_id, token, status=EntryStatus.DONE, machine_transcript=text, error=None):
+            segments.forget_segments(entry)
 
 
 def due_entry_ids() -> list[int]:

@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
 from flask import current_app
 from werkzeug.security import safe_join
@@ -115,12 +115,35 @@ class RecordingStore:
             raise
         return True
 
+    def put_segment_audio(self, owner_id: int, stream_id: int, number: int, pcm: bytes) -> None:
+        """Keep a closed segment's decoded audio for its transcription job (until the finish)."""
+        folder = self._person_folder(owner_id) / f"{STREAM_PREFIX}{stream_id}"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=folder, prefix=PARTIAL_PREFIX, suffix=PARTIAL_SUFFIX)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(pcm)
+            os.replace(name, folder / f"segment-{number:06d}.pcm")
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+
+    def segment_audio(self, owner_id: int, stream_id: int, number: int) -> bytes | None:
+        """A segment's decoded audio, or None once its stream's chunks are gone."""
+        path = (
+            self.root / str(owner_id) / f"{STREAM_PREFIX}{stream_id}" / f"segment-{number:06d}.pcm"
+        )
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            return None
+
     def chunk_numbers(self, owner_id: int, stream_id: int) -> list[int]:
         """The numbers of the chunks stored for a stream, in order."""
         folder = self.root / str(owner_id) / f"{STREAM_PREFIX}{stream_id}"
         return sorted(int(p.name[: -len(CHUNK_SUFFIX)]) for p in folder.glob(f"*{CHUNK_SUFFIX}"))
 
-    def open_chunks(self, owner_id: int, stream_id: int, numbers: Iterable[int]) -> IO[bytes]:
+    def open_chunks(self, owner_id: int, stream_id: int, numbers: Iterable[int]) -> io.RawIOBase:
         """The chunks `numbers`, in that order, read as one file."""
         folder = self.root / str(owner_id) / f"{STREAM_PREFIX}{stream_id}"
         return _Concatenated([folder / f"{n:06d}{CHUNK_SUFFIX}" for n in numbers])
@@ -136,7 +159,8 @@ class RecordingStore:
     ) -> StoredRecording:
         """Join a stream's chunks into a verified recording, like `receive` an upload."""
         with self.open_chunks(owner_id, stream_id, numbers) as joined:
-            return self.receive(owner_id, joined, max_bytes=max_bytes, max_seconds=max_seconds)
+            reader = cast(IO[bytes], joined)  # RawIOBase reads like a binary file
+            return self.receive(owner_id, reader, max_bytes=max_bytes, max_seconds=max_seconds)
 
     def delete_stream(self, owner_id: int, stream_id: int) -> None:
         """Remove a stream's chunks, if there are any."""
@@ -255,12 +279,12 @@ class _Concatenated(io.RawIOBase):
 
     def __init__(self, paths: list[Path]) -> None:
         self._paths = list(paths)
-        self._current: IO[bytes] | None = None
+        self._current: io.BufferedReader | None = None
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer: Any) -> int:
         while True:
             if self._current is None:
                 if not self._paths:

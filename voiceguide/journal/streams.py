@@ -33,7 +33,7 @@ from ..models import AnswerStream, Entry, User, utcnow
 from ..program import Part, Stage
 from ..speech.audio import SNIFF_BYTES, sniff_format
 from ..uploads import ACCEPTED
-from . import recordings
+from . import live, recordings
 from .entries import by_client_id, find_prompt, save_spoken_entry
 
 
@@ -232,10 +232,12 @@ def _close(user: User, stream: AnswerStream, *, interrupted: bool) -> tuple[Entr
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
+        live.forget(stream.id)
         store.delete_stream(user.id, stream.id)
         raise
     stream.entry_id = entry.id if entry is not None else None
     db.session.commit()
+    live.forget(stream.id)
     store.delete_stream(user.id, stream.id)
     return entry, created
 

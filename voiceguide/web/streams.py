@@ -76,6 +76,7 @@ def chunk(stream_id: int, number: int) -> tuple[Response, int]:
         "stored": ack.stored,
         "chunks": ack.chunks,
         "speech_ended": view.speech_ended,
+        "silence_s": view.silence_s,
         "draft": view.draft,
     }
     return jsonify(body), 201 if ack.stored else 200

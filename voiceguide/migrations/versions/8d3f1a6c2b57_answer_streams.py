@@ -1,4 +1,4 @@
-"""Streamed answers: the answer_streams table, and entries.interrupted.
+"""Streamed answers: the answer_streams and stream_segments tables, and entries.interrupted.
 
 Revision ID: 8d3f1a6c2b57
 Revises: 7c1d2e9a4b10
@@ -42,6 +42,24 @@ def upgrade():
         batch_op.create_index(
             batch_op.f('ix_answer_streams_last_chunk_at'), ['last_chunk_at'], unique=False
         )
+    op.create_table(
+        'stream_segments',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('stream_id', sa.Integer(), nullable=False),
+        sa.Column('number', sa.Integer(), nullable=False),
+        sa.Column('start_s', sa.Double(), nullable=False),
+        sa.Column('end_s', sa.Double(), nullable=False),
+        sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('text', sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(['stream_id'], ['answer_streams.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('stream_id', 'number', name='uq_stream_segments_stream_number'),
+        sqlite_autoincrement=True,
+    )
+    with op.batch_alter_table('stream_segments', schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f('ix_stream_segments_stream_id'), ['stream_id'], unique=False
+        )
     # A plain ADD COLUMN (SQLite allows it with a default): a batch rebuild of the
     # table on SQLite would drop its AUTOINCREMENT.
     op.add_column(
@@ -55,4 +73,5 @@ def downgrade():
         'entries', schema=None, table_kwargs={'sqlite_autoincrement': True}
     ) as batch_op:
         batch_op.drop_column('interrupted')
+    op.drop_table('stream_segments')
     op.drop_table('answer_streams')

@@ -1,0 +1,156 @@
+"""The segment job: transcribe one closed segment of a stream while the person still speaks.
+
+`transcribe_segment(segment_id)` is a plain function of an id, like the entry job: it
+claims the row atomically, so a second delivery does nothing. Its result is a draft and
+a head start: the entry's own job joins the segments that are done and transcribes only
+the rest (jobs/transcription.py), so a segment that fails or is never run costs time,
+never words.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from flask import current_app
+from sqlalchemy import delete, select, update
+
+from ..extensions import db
+from ..journal import recordings
+from ..models import AnswerStream, Entry, EntryStatus, StreamSegment
+from ..speech import registry
+from ..speech.base import NoSpeechError, Pcm, SpeechError
+
+WAIT_FOR_RUNNING_S = 1.5
+"""How long the entry's job waits for a segment being transcribed (one takes ~0.5 s here)."""
+MIN_REST_S = 0.3
+"""Audio after the last segment shorter than this holds no word worth a Whisper pass."""
+
+
+def transcribe_segment(segment_id: int) -> None:
+    """Transcribe one pending segment, with the text before it as context; else nothing."""
+    claimed = db.session.execute(
+        update(StreamSegment)
+        .where(StreamSegment.id == segment_id, StreamSegment.status == EntryStatus.PENDING)
+        .values(status=EntryStatus.PROCESSING)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return
+    segment = db.session.get(StreamSegment, segment_id, populate_existing=True)
+    stream = db.session.get(AnswerStream, segment.stream_id) if segment else None
+    if segment is None or stream is None:
+        return
+    audio = recordings.store().segment_audio(stream.user_id, stream.id, segment.number)
+    if audio is None:  # the stream was finished first: the entry's job covers it
+        _record(segment_id, EntryStatus.FAILED, None)
+        return
+    try:
+        text = _transcribe(Pcm(audio), context_before(segment))
+    except NoSpeechError:
+        text = ""
+    except SpeechError:
+        current_app.logger.warning("segment %s: not transcribed", segment_id, exc_info=True)
+        _record(segment_id, EntryStatus.FAILED, None)
+        return
+    _record(segment_id, EntryStatus.DONE, text)
+
+
+def context_before(segment: StreamSegment) -> str:
+    """The text of the segments before this one that are done, joined."""
+    texts = db.session.scalars(
+        select(StreamSegment.text)
+        .where(
+            StreamSegment.stream_id == segment.stream_id,
+            StreamSegment.number < segment.number,
+            StreamSegment.status == EntryStatus.DONE,
+        )
+        .order_by(StreamSegment.number)
+    )
+    return join_texts(texts)
+
+
+def join_texts(texts: Iterable[str | None]) -> str:
+    """Segment texts joined with single spaces, empty ones left out."""
+    return " ".join(t.strip() for t in texts if t and t.strip())
+
+
+def transcribe_after_segments(entry: Entry, pcm: Pcm) -> str:
+    """The entry's transcript: its stream's segments that are done, then only the rest.
+
+    Segments still being transcribed are waited for a moment (less than redoing them);
+    from the first one that is not done, the audio is transcribed here, with the text
+    before it as context. An entry that was not streamed is transcribed whole.
+    """
+    stream_id = db.session.scalar(
+        select(AnswerStream.id).where(
+            AnswerStream.user_id == entry.user_id, AnswerStream.client_id == entry.client_id
+        )
+    )
+    done = _done_prefix(stream_id) if stream_id is not None else []
+    head = join_texts(s.text for s in done)
+    start = int(done[-1].end_s * pcm.sample_rate) * 2 if done else 0
+    rest = Pcm(pcm.data[start:], pcm.sample_rate)
+    if done and rest.seconds < MIN_REST_S:
+        return head
+    try:
+        tail = _transcribe(rest, head)
+    except NoSpeechError:
+        if not head:
+            raise
+        tail = ""
+    return join_texts([head, tail])
+
+
+def forget_segments(entry: Entry) -> None:
+    """Delete the segment rows of the entry's stream (their words are in its transcript now)."""
+    streams = select(AnswerStream.id).where(
+        AnswerStream.user_id == entry.user_id, AnswerStream.client_id == entry.client_id
+    )
+    db.session.execute(delete(StreamSegment).where(StreamSegment.stream_id.in_(streams)))
+    db.session.commit()
+
+
+def _done_prefix(stream_id: int) -> list[StreamSegment]:
+    """The segments done from the first on, in order, after waiting briefly for running ones."""
+    deadline = time.monotonic() + WAIT_FOR_RUNNING_S
+    while True:
+        segments = list(
+            db.session.scalars(
+                select(StreamSegment)
+                .where(StreamSegment.stream_id == stream_id)
+                .order_by(StreamSegment.number)
+                .execution_options(populate_existing=True)
+            )
+        )
+        db.session.commit()  # end the read, so that the next one sees new commits
+        prefix: list[StreamSegment] = []
+        for expected, segment in enumerate(segments):
+            if segment.number != expected or segment.status != EntryStatus.DONE:
+                break
+            prefix.append(segment)
+        waiting = len(prefix) < len(segments) and segments[len(prefix)].status in (
+            EntryStatus.PENDING,
+            EntryStatus.PROCESSING,
+        )
+        if not waiting or time.monotonic() >= deadline:
+            return prefix
+        time.sleep(0.05)
+
+
+def _transcribe(pcm: Pcm, context: str) -> str:
+    """The engine's text, given the context only when there is one."""
+    engine = registry.stt()
+    found = engine.transcribe(pcm, context=context) if context else engine.transcribe(pcm)
+    return found.text
+
+
+def _record(segment_id: int, status: EntryStatus, text: str | None) -> None:
+    db.session.execute(
+        update(StreamSegment)
+        .where(StreamSegment.id == segment_id, StreamSegment.status == EntryStatus.PROCESSING)
+        .values(status=status, text=text)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
