@@ -42,7 +42,7 @@ def test_trailing_silence_counts_from_the_last_speech():
 
 def test_speech_without_a_pause_is_cut_at_its_quietest_point_by_the_length_limit():
     finder = PauseFinder(min_pause_s=0.5, max_segment_s=4.0)
-    scores = windows(3.0, 0.9) + [0.3] + windows(2.0, 0.9)  # 0.3: a breath, not a pause
+    scores = [*windows(3.0, 0.9), 0.3, *windows(2.0, 0.9)]  # 0.3: a breath, not a pause
     closed = finder.add(scores)
     assert closed == [(0, round(3.0 * PER_SECOND))]
 
@@ -63,3 +63,11 @@ def test_the_pipe_decoder_decodes_a_growing_webm_piece_by_piece(tone_uploads):
     assert decoder.size == pytest.approx(32000, abs=2000)
     decoder.drop_before(16000)
     assert len(decoder.take()) == decoder.size == pytest.approx(16000, abs=2000)
+
+
+def test_a_pause_closes_nothing_before_the_shortest_segment_length():
+    finder = PauseFinder(min_pause_s=0.5, min_segment_s=3.0)
+    one_phrase = [*windows(1.0, 0.9), *windows(0.6, 0.1)]
+    assert finder.add(one_phrase) == []  # 1.6 s: too short to close
+    closed = finder.add([*one_phrase, *one_phrase, *windows(0.1, 0.9)])
+    assert len(closed) == 1 and seconds(closed[0][1]) == pytest.approx(3.2 + 1.3, abs=0.1)

@@ -33,6 +33,9 @@ class PauseFinder:
 
     min_pause_s: float = 0.5
     """A pause this long after speech closes a segment (cut in its middle)."""
+    min_segment_s: float = 0.0
+    """A pause closes a segment only this long after its start: Whisper's cost per call is
+    nearly fixed (it always encodes a 30 s window), so fewer, longer segments cost less."""
     max_segment_s: float = 20.0
     """A segment without such a pause is cut at its quietest window after this long."""
     threshold: float = 0.5
@@ -65,6 +68,7 @@ class PauseFinder:
 
     def _next_cut(self) -> int | None:
         pause = round(self.min_pause_s * RATE / WINDOW)
+        shortest = round(self.min_segment_s * RATE / WINDOW)
         start, scores = self.segment_start, self.scores
         spoke, quiet = False, 0
         for i in range(start, len(scores)):
@@ -72,8 +76,9 @@ class PauseFinder:
                 spoke, quiet = True, 0
             elif spoke:
                 quiet += 1
-                if quiet >= pause:
-                    return i - quiet // 2  # the middle of the pause
+                cut = i - quiet // 2  # the middle of the pause
+                if quiet >= pause and cut - start >= shortest:
+                    return cut
         longest = round(self.max_segment_s * RATE / WINDOW)
         if spoke and len(scores) - start >= longest:
             window = scores[start + longest // 2 : start + longest]
