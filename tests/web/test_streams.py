@@ -81,7 +81,7 @@ def test_a_streamed_answer_becomes_an_entry(app, client, api, webm):
         assert acked.status_code == 201
         body = acked.get_json()
         assert body["chunk"] == number and body["chunks"] == number + 1
-        assert set(body) >= {"speech_ended", "draft"}
+        assert set(body) >= {"speech_ended", "speech_heard", "silence_s", "draft"}
         # Durable before acknowledged: the chunk is on disk when the 201 arrives.
         assert api.chunk_files(stream["id"]) == list(range(number + 1))
 
@@ -264,3 +264,14 @@ def test_recovery_keeps_an_open_streams_chunks_and_removes_a_closed_ones(app, ap
     assert removed is not None and removed.streams == 1
     assert api.chunk_files(live["id"]) == []  # closed: its chunks are in its entry
     assert api.chunk_files(closed["id"]) == [0]  # open: kept
+
+
+def test_a_discarded_stream_leaves_no_chunk_and_no_entry(app, client, api, webm):
+    stream = api.open().get_json()
+    api.put(stream["id"], 0, webm)
+    discarded = client.delete(f"/api/streams/{stream['id']}", headers=api.auth_headers)
+    assert discarded.status_code == 204
+    assert api.chunk_files(stream["id"]) == [] and count(app) == 0
+    assert api.finish(stream["id"], 1).get_json()["code"] == "stream_closed"
+    with app.app_context():
+        assert due_entry_ids() == []  # nothing left for the idle sweep either

@@ -38,6 +38,8 @@ class LiveView:
 
     speech_ended: bool = False
     """Speech was heard, then STREAM_END_SILENCE_SECONDS of silence."""
+    speech_heard: bool = False
+    """Any speech at all so far."""
     silence_s: float = 0.0
     """Seconds of silence since the last speech (the page compares its own setting)."""
     draft: str | None = None
@@ -76,7 +78,12 @@ def after_chunk(user: User, stream: AnswerStream) -> LiveView:
         return LiveView(draft=_draft(stream.id))
     silence = finder.trailing_silence_s()
     ended = finder.heard_speech and silence >= config["STREAM_END_SILENCE_SECONDS"]
-    return LiveView(speech_ended=ended, silence_s=round(silence, 2), draft=_draft(stream.id))
+    return LiveView(
+        speech_ended=ended,
+        speech_heard=finder.heard_speech,
+        silence_s=round(silence, 2),
+        draft=_draft(stream.id),
+    )
 
 
 def forget(stream_id: int) -> None:

@@ -160,6 +160,17 @@ def finish_stream(user: User, stream: AnswerStream, count: int) -> tuple[Entry, 
     return entry, created
 
 
+def discard_stream(user: User, stream: AnswerStream) -> None:
+    """Close an open stream without an entry and remove its chunks (a voice command, not an
+    answer: the page checks it as a whole file); a closed stream is left as it is."""
+    if stream.open_key is None:
+        return
+    stream.open_key = None
+    db.session.commit()
+    live.forget(stream.id)
+    recordings.store().delete_stream(user.id, stream.id)
+
+
 def close_idle_streams() -> int:
     """Make an interrupted entry of every stream idle past STREAM_IDLE_SECONDS; return how many.
 

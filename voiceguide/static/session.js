@@ -14,6 +14,7 @@ import { setUpMicCheck } from './js/miccheck.js';
 import { Outbox } from './js/outbox.js';
 import { NarrationPlayer } from './js/player.js';
 import { load, loadPrefs, parseChoices, savePrefs } from './js/prefs.js';
+import { addCaptionsSwitch, resendChunks } from './js/stream.js';
 import { SessionView } from './js/view.js';
 
 /** @param {HTMLElement} root */
@@ -28,6 +29,7 @@ function readConfig(root) {
     reminderSeconds: Number(data.reminderSeconds) || 20,
     giveUpSeconds: Number(data.giveUpSeconds) || 30,
     entriesUrl: data.entriesUrl,
+    streamsUrl: data.streamsUrl,
     commandsUrl: data.commandsUrl,
     preferencesUrl: data.preferencesUrl,
     accountPrefs: data.preferences ? JSON.parse(data.preferences) : {},
@@ -133,7 +135,11 @@ function main(root) {
   player.audio.addEventListener('timeupdate', () => session.saveProgressThrottled());
   window.addEventListener('pagehide', () => session.saveProgress());
   // Answers kept on this device from an earlier visit (the network had dropped) go now.
-  if (cfg.signedIn) outbox.resendAll();
+  if (cfg.signedIn) {
+    outbox.resendAll();
+    resendChunks();
+  }
+  addCaptionsSwitch();
 }
 
 const root = document.getElementById('session');

@@ -76,6 +76,7 @@ def chunk(stream_id: int, number: int) -> tuple[Response, int]:
         "stored": ack.stored,
         "chunks": ack.chunks,
         "speech_ended": view.speech_ended,
+        "speech_heard": view.speech_heard,
         "silence_s": view.silence_s,
         "draft": view.draft,
     }
@@ -94,6 +95,14 @@ def finish(stream_id: int) -> Response:
         raise BadRequest('Send JSON like {"chunks": 12}: how many pieces were sent.')
     entry, created = streams.finish_stream(user, stream, count)
     return entry_response(entry, 202 if created else 200)
+
+
+@bp.delete("/<id:stream_id>")
+def discard(stream_id: int) -> tuple[str, int]:
+    """Close an open stream without making an entry; its chunks are removed."""
+    user = current_user._get_current_object()
+    streams.discard_stream(user, streams.owned_stream(user, stream_id))
+    return "", 204
 
 
 def _text(value: object) -> str | None:

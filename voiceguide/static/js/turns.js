@@ -4,7 +4,8 @@
 // (flow.js) decides what happens next.
 
 import { abortError, sleep, uuid, within } from './dom.js';
-import { MicrophoneError, openMicrophone, Recording } from './recorder.js';
+import { MicrophoneError, openMicrophone, pickMimeType, Recording } from './recorder.js';
+import { attach, clientIdFor, finishLive, startLive, TIMESLICE_MS } from './stream.js';
 import { audioContext, reminderTone, softTone } from './tones.js';
 
 const COMMAND_MAX_SPEECH_S = 2.5; // a command is a word or two
@@ -60,9 +61,10 @@ function aborted(signal) {
  * The tone, then a recording until the person has answered (or asked to stop).
  * @param {TurnContext} ctx
  * @param {AbortSignal} signal
+ * @param {{id: string}|null} [part] the question: its answer is streamed while spoken
  * @returns {Promise<Outcome>}
  */
-export async function recordAnswer(ctx, signal) {
+export async function recordAnswer(ctx, signal, part = null) {
   const { view, cfg } = ctx;
   await softTone(signal);
   let stream;
@@ -81,7 +83,12 @@ export async function recordAnswer(ctx, signal) {
   const pauseSeconds = ctx.prefs.pauseSeconds;
   view.showRecording(pauseSeconds, cfg.maxSeconds);
   view.announce('Recording. Listening for your answer.');
+  /** @type {import('./stream.js').LiveStream|null} */
+  let live = null;
   const recording = new Recording(stream, audioContext(), {
+    timesliceMs: TIMESLICE_MS,
+    onChunk: (blob) => live?.push(blob),
+    serverEndsTurn: () => Boolean(live?.healthy),
     pauseSeconds,
     // Stop a second early: the server refuses anything longer than the limit.
     maxSeconds: Math.max(1, cfg.maxSeconds - 1),
@@ -94,12 +101,18 @@ export async function recordAnswer(ctx, signal) {
       view.announce('Still recording. Answer when you are ready, or say \u201cskip\u201d.');
     },
   });
+  const end = () => recording.stop('silence');
+  live = part ? startLive(ctx, part, pickMimeType() ?? '', end, pauseSeconds) : null;
   ctx.onRecording(recording);
   const result = await recording.start();
   ctx.onRecording(null);
   view.hideRecording();
-  if (signal.aborted || result.reason === 'cancel') throw abortError();
-  if (result.reason === 'no-speech') return { kind: 'no-speech' };
+  attach(result, live);
+  if (signal.aborted || result.reason === 'cancel' || result.reason === 'no-speech') {
+    live?.discard();
+    if (result.reason === 'no-speech' && !signal.aborted) return { kind: 'no-speech' };
+    throw abortError();
+  }
   return { kind: 'recorded', result };
 }
 
@@ -117,7 +130,7 @@ export async function sendAnswer(ctx, part, result, signal) {
     view.note = `Your answer reached the longest length allowed.`;
   }
   const record = {
-    client_id: uuid(),
+    client_id: clientIdFor(result) ?? uuid(),
     user: cfg.user,
     stage: cfg.stage,
     prompt: part.id,
@@ -130,7 +143,8 @@ export async function sendAnswer(ctx, part, result, signal) {
       result.speechSeconds <= COMMAND_MAX_SPEECH_S && result.seconds <= COMMAND_MAX_TOTAL_S,
   };
   const outcome = outbox.settle(record.client_id);
-  await outbox.add(record);
+  // Streamed while spoken: only the finish is left; else (or if it fails) the whole file.
+  if (!(await finishLive(result, outbox, record))) await outbox.add(record);
   const settled = await within(outcome, SETTLE_WAIT_MS, { kind: 'waiting' }, signal);
   if (settled.kind === 'command') return { kind: 'command', command: settled.command };
   if (settled.kind === 'waiting') return { kind: 'kept' };
