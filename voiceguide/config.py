@@ -52,6 +52,7 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "MAX_CONCURRENT_DECODES": _whole,
     "SHUTDOWN_GRACE_SECONDS": float,
     "STREAM_IDLE_SECONDS": float,
+    "STREAM_LIVE": _flag,
 }
 # Every typed setting, whichever layer set it, is normalised once at start by these; code
 # that reads a setting never converts it again. None stays None where a default allows it.

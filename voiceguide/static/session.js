@@ -137,7 +137,7 @@ function main(root) {
   // Answers kept on this device from an earlier visit (the network had dropped) go now.
   if (cfg.signedIn) {
     outbox.resendAll();
-    resendChunks();
+    resendChunks(cfg.user);
   }
   addCaptionsSwitch();
 }

@@ -101,10 +101,12 @@ export class LiveStream {
    * @param {string} options.stage
    * @param {string} options.prompt
    * @param {string} options.clientId the client_id the answer's entry will carry
+   * @param {string} options.user whose chunks these are (only ever sent for them)
    * @param {(ack: Ack) => void} [options.onAck]
    */
-  constructor({ streamsUrl, stage, prompt, clientId, onAck }) {
+  constructor({ streamsUrl, stage, prompt, clientId, user, onAck }) {
     this.streamsUrl = streamsUrl;
+    this.user = user;
     this.clientId = clientId;
     this.onAck = onAck;
     this.count = 0;
@@ -140,7 +142,7 @@ export class LiveStream {
         return;
       }
       const url = `${stream.chunks_url}${number}`;
-      await chunkStore?.put({ key, url, blob });
+      await chunkStore?.put({ key, url, blob, user: this.user });
       const ack = await putChunk(url, blob);
       if (!ack) {
         this.broken = true; // kept in IndexedDB: sent again on the next page
@@ -214,10 +216,14 @@ async function putChunk(url, blob) {
   return null;
 }
 
-// Chunks of an earlier page that were never acknowledged (the tab closed mid-answer): the
-// server keeps what arrives and makes an interrupted entry of it; a closed stream refuses.
-export async function resendChunks() {
-  const kept = (await chunkStore?.all()) ?? [];
+/**
+ * Chunks of an earlier page that were never acknowledged (the tab closed mid-answer): the
+ * server keeps what arrives and makes an interrupted entry of it; a closed stream refuses.
+ * Only this person's (a shared browser keeps the others' for them).
+ * @param {string} user
+ */
+export async function resendChunks(user) {
+  const kept = ((await chunkStore?.all()) ?? []).filter((c) => user && c.user === user);
   for (const { key, url, blob } of kept) {
     const ack = await putChunk(url, blob);
     // Acknowledged, or refused (the stream is closed): either way no longer ours to keep.
@@ -315,6 +321,7 @@ export function startLive(ctx, part, type, endTurn, pauseSeconds) {
     stage: cfg.stage,
     prompt: part.id,
     clientId: crypto.randomUUID(),
+    user: cfg.user,
     onAck: (ack) => {
       captions.show(ack.draft);
       if (endsTurn(ack, pauseSeconds)) endTurn();
