@@ -2,11 +2,13 @@
 """Measure streamed answers against whole-file uploads: stop-to-transcript, WER, CPU.
 
 Usage: .venv/bin/python scripts/bench_streaming.py [--lengths 10,30,120] [--runs 5]
-       [--long-runs 2] [--chunk 0.5]
+       [--long-runs 2] [--chunk 0.5] [--after 1.5] [--set KEY=NUMBER]
 
 The server path, measured directly: Piper speaks the benchmark reflections of
 tests/data/reflections.txt, one after another with a 0.6 s pause between them, into
-answers of about 10 s, 30 s and 2 minutes, encoded as a browser's WebM/Opus. Each answer
+answers of about 10 s, 30 s and 2 minutes, then `--after` seconds of silence (the page
+ends a turn after the person's pause, 1.5 s at the shortest setting, 3 s by default),
+encoded as a browser's WebM/Opus. Each answer
 is sent through the app (the real Whisper model and the in-process worker pool) twice:
 
 - streamed: the WebM cut into byte pieces of `--chunk` seconds each, each PUT when
@@ -50,8 +52,9 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def make_answer(piper, seconds: float, workdir: Path) -> tuple[str, Path, float]:
-    """(reference text, WebM file, audio seconds): sentences with pauses, at least `seconds`."""
+def make_answer(piper, seconds: float, workdir: Path, after: float) -> tuple[str, Path, float]:
+    """(reference text, WebM file, audio seconds): sentences with pauses, at least `seconds`,
+    then `after` seconds of silence."""
     from scripts.speech_samples import encode, reference_sentences
 
     frames, rate, texts, total = bytearray(), 22050, [], 0.0
@@ -66,6 +69,8 @@ def make_answer(piper, seconds: float, workdir: Path) -> tuple[str, Path, float]
         texts.append(text)
         total = len(frames) / 2 / rate
         n += 1
+    frames += b"\0\0" * int(max(0.0, after - PAUSE_S) * rate)
+    total = len(frames) / 2 / rate
     wav = workdir / f"answer-{seconds:g}.wav"
     with wave.open(str(wav), "wb") as w:
         w.setnchannels(1)
@@ -146,6 +151,9 @@ def main() -> int:
     parser.add_argument("--long-runs", type=int, default=2, help="runs for answers over 60 s")
     parser.add_argument("--chunk", type=float, default=0.5, help="seconds per streamed piece")
     parser.add_argument(
+        "--after", type=float, default=1.5, help="silence after the answer before the stop"
+    )
+    parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=NUMBER", help="a setting to try"
     )
     args = parser.parse_args()
@@ -184,14 +192,15 @@ def main() -> int:
         )
         client.get("/healthz")  # starts the worker, as the first page view would
         registry.stt(app)  # loaded as a server warms up; not per answer
+        settings = args.set or "default"
         print(f"{cores()} cores; pieces of {args.chunk:g} s; pause between sentences {PAUSE_S} s; "
-              f"settings {args.set or 'default'}\n")  # fmt: skip
+              f"silence before the stop {args.after:g} s; settings {settings}\n")  # fmt: skip
         print(
             "| answer | way | runs | stop to transcript p50 / p95 | WER | CPU s per answer-minute |"
         )
         print("| --- | --- | --- | --- | --- | --- |")
         for length in (float(x) for x in args.lengths.split(",")):
-            text, webm, audio_s = make_answer(piper, length, workdir)
+            text, webm, audio_s = make_answer(piper, length, workdir, args.after)
             data = webm.read_bytes()
             runs = args.long_runs if length > 60 else args.runs
             results: dict[str, list[dict]] = {"streamed": [], "whole file": []}

@@ -32,6 +32,18 @@ def stream_requests(page) -> dict[str, list]:
     return seen
 
 
+def rewrite_acks(page, change) -> None:
+    """Let `change(body)` alter every chunk acknowledgement the page receives."""
+
+    def handle(route):
+        response = route.fetch()
+        body = response.json()
+        change(body)
+        route.fulfill(response=response, json=body)
+
+    page.route("**/api/streams/*/chunks/*", handle)
+
+
 def test_an_answer_is_streamed_while_spoken_and_finished_into_its_entry(open_page):
     page = open_page(mic="answer")
     sign_up(page)
@@ -54,13 +66,7 @@ def test_the_draft_is_a_caption_hidden_from_screen_readers_and_can_be_switched_o
     page = open_page(mic="answer")
     sign_up(page)
 
-    def with_draft(route):
-        response = route.fetch()
-        body = response.json()
-        body["draft"] = "words heard so far"
-        route.fulfill(response=response, json=body)
-
-    page.route("**/api/streams/*/chunks/*", with_draft)
+    rewrite_acks(page, lambda body: body.update(draft="words heard so far"))
     start_at(page)
     caption = page.locator(".draft-caption")
     expect(caption).to_have_text("words heard so far", timeout=20_000)
@@ -88,14 +94,11 @@ def test_the_server_s_silence_ends_the_turn(open_page):
     page = open_page(mic="answer")
     sign_up(page)
 
-    def silent_after_speech(route):
-        response = route.fetch()
-        body = response.json()
+    def silent_after_speech(body):
         if body["chunk"] >= 1:  # the second half-second: the server "heard" speech then quiet
             body.update(speech_heard=True, silence_s=9.0, speech_ended=True)
-        route.fulfill(response=response, json=body)
 
-    page.route("**/api/streams/*/chunks/*", silent_after_speech)
+    rewrite_acks(page, silent_after_speech)
     start_at(page)
     expect(page.locator("#answer-text")).to_have_text("a fake transcript", timeout=30_000)
     page.get_by_role("button", name="Pause").click()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from tests.helpers import AuthActions
 from tests.journal_factory import STAGE, user_id
 from voiceguide.extensions import db
-from voiceguide.jobs.segments import transcribe_segment
+from voiceguide.jobs.segments import WAIT_FOR_RUNNING_S, transcribe_segment
 from voiceguide.jobs.transcription import transcribe_entry
 from voiceguide.journal.recordings import store
 from voiceguide.models import Entry, StreamSegment
@@ -73,40 +74,44 @@ def test_the_acknowledgement_carries_the_draft_of_the_segments_done(app, streame
     assert ack["speech_ended"] is False  # a tone is no speech
 
 
-def test_the_entry_job_transcribes_only_after_the_segments_done_and_joins(app, streamed):
+def transcribed(app, streamed, *segments) -> tuple[Entry, object]:
+    """Send every chunk, add the segments (number, start, end, status, text), finish, run
+    the entry's job; (the entry, the engine that ran)."""
     for number in range(4):
         streamed.put(number)
-    streamed.segment(0, 0.0, 0.3, text="I trusted")
-    streamed.segment(1, 0.3, 0.6, text="a friend.")
-    entry = streamed.finish().get_json()
+    for number, start, end, status, text in segments:
+        streamed.segment(number, start, end, status=status, text=text)
+    entry_id = streamed.finish().get_json()["id"]
     engine = fake(app)
     with app.app_context():
-        transcribe_entry(entry["id"])
-        done = db.session.get(Entry, entry["id"])
-        assert done.machine_transcript == "I trusted a friend. a fake transcript"
-        # Only the audio after the last segment done, with the text before it as context.
-        assert engine.context == "I trusted a friend."
-        assert engine.seconds == pytest.approx(done.duration_s - 0.6, abs=0.05)
-        # The segments' words are in the transcript now: their rows are gone.
+        transcribe_entry(entry_id)
+        entry = db.session.get(Entry, entry_id)
+        db.session.expunge(entry)
+    return entry, engine
+
+
+def test_the_entry_job_transcribes_only_after_the_segments_done_and_joins(app, streamed):
+    entry, engine = transcribed(
+        app, streamed, (0, 0.0, 0.3, "done", "I trusted"), (1, 0.3, 0.6, "done", "a friend.")
+    )
+    assert entry.machine_transcript == "I trusted a friend. a fake transcript"
+    # Only the audio after the last segment done, with the text before it as context.
+    assert engine.context == "I trusted a friend."
+    assert engine.seconds == pytest.approx(entry.duration_s - 0.6, abs=0.05)
+    with app.app_context():  # the segments' words are in the transcript now: rows gone
         assert db.session.scalar(select(func.count()).select_from(StreamSegment)) == 0
 
 
 def test_a_segment_not_done_stops_the_join_there(app, streamed):
-    for number in range(4):
-        streamed.put(number)
-    streamed.segment(0, 0.0, 0.3, text="I trusted")
-    streamed.segment(1, 0.3, 0.6, status="failed")
-    streamed.segment(2, 0.6, 0.8, text="never joined")
-    entry = streamed.finish().get_json()
-    engine = fake(app)
-    with app.app_context():
-        transcribe_entry(entry["id"])
-        assert db.session.get(Entry, entry["id"]).machine_transcript == (
-            "I trusted a fake transcript"
-        )
-        assert engine.seconds == pytest.approx(
-            db.session.get(Entry, entry["id"]).duration_s - 0.3, abs=0.05
-        )
+    entry, engine = transcribed(
+        app,
+        streamed,
+        (0, 0.0, 0.3, "done", "I trusted"),
+        (1, 0.3, 0.6, "failed", None),
+        (2, 0.6, 0.8, "done", "never joined"),
+    )
+    assert entry.machine_transcript == "I trusted a fake transcript"
+    assert engine.seconds == pytest.approx(entry.duration_s - 0.3, abs=0.05)
 
 
 def test_the_segment_job_transcribes_once_with_the_text_before_it(app, streamed):
@@ -133,3 +138,21 @@ def test_a_segment_whose_audio_went_with_the_finish_is_left_to_the_entry(app, st
     with app.app_context():
         transcribe_segment(late)
         assert db.session.get(StreamSegment, late).status == "failed"
+
+
+def test_deleting_the_entry_deletes_its_segments_words(app, client, streamed):
+    entry, _ = transcribed(app, streamed, (0, 0.0, 0.3, "failed", None))
+    streamed.segment(1, 0.3, 0.6, text="words kept for a retry")
+    response = client.delete(f"/api/entries/{entry.id}", headers=AuthActions(client).headers())
+    assert response.status_code == 204
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StreamSegment)) == 0
+
+
+def test_a_pending_segment_is_not_waited_for_its_audio_went_with_the_finish(app, streamed):
+    started = time.monotonic()
+    entry, _ = transcribed(
+        app, streamed, (0, 0.0, 0.3, "done", "I trusted"), (1, 0.3, 0.6, "pending", None)
+    )
+    assert time.monotonic() - started < WAIT_FOR_RUNNING_S
+    assert entry.machine_transcript == "I trusted a fake transcript"

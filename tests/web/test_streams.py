@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from tests.helpers import AuthActions
 from tests.journal_factory import STAGE, count, user_id
 from voiceguide.extensions import db
 from voiceguide.jobs.transcription import due_entry_ids
@@ -25,9 +26,9 @@ def pieces(data: bytes, n: int) -> list[bytes]:
     return [data[i : i + size] for i in range(0, len(data), size)]
 
 
-@pytest.fixture
-def api(app, client, auth):
-    """A signed-in client's stream helpers."""
+def stream_api(app, client):
+    """Sign up on `client`; helpers for the streams API as that person."""
+    auth = AuthActions(client)
     auth.register()
     headers = auth.headers()
 
@@ -63,6 +64,12 @@ def api(app, client, auth):
             return sorted(p.name for p in folder.glob("*") if p.is_file())
 
     return Api
+
+
+@pytest.fixture
+def api(app, client):
+    """A signed-in client's stream helpers."""
+    return stream_api(app, client)
 
 
 @pytest.fixture
@@ -137,42 +144,26 @@ def test_a_repeated_chunk_is_acknowledged_again_and_a_different_one_refused(app,
     ],
 )
 def test_a_bad_chunk_is_refused_with_its_code_and_leaves_nothing(
-    make_app, auth, number, data, status, code
+    make_app, number, data, status, code
 ):
     app = make_app(STREAM_CHUNK_MAX_KB=4, STREAM_MAX_CHUNKS=5)
-    client = app.test_client()
-    from tests.helpers import AuthActions
-
-    actions = AuthActions(client)
-    actions.register()
-    headers = actions.headers()
-    body = {"stage": STAGE, "prompt": "prompt-1", "client_id": str(uuid.uuid4())}
-    stream = client.post("/api/streams", json=body, headers=headers).get_json()
-    response = client.put(
-        f"/api/streams/{stream['id']}/chunks/{number}", data=data, headers=headers
-    )
+    api = stream_api(app, app.test_client())
+    stream = api.open().get_json()
+    response = api.put(stream["id"], number, data)
     assert (response.status_code, response.get_json()["code"]) == (status, code)
+    assert api.chunk_files(stream["id"]) == []
     with app.app_context():
-        assert store().chunk_numbers(user_id(app, "alice"), stream["id"]) == []
         assert db.session.get(AnswerStream, stream["id"]).chunks == 0
 
 
 def test_a_stream_larger_than_the_upload_limit_is_refused(make_app, webm):
     app = make_app(MAX_UPLOAD_MB=len(webm) / 2 / 1048576)
-    client = app.test_client()
-    from tests.helpers import AuthActions
-
-    actions = AuthActions(client)
-    actions.register()
-    headers = actions.headers()
-    body = {"stage": STAGE, "prompt": "prompt-1", "client_id": str(uuid.uuid4())}
-    stream = client.post("/api/streams", json=body, headers=headers).get_json()
-    parts = pieces(webm, 4)
-    url = f"/api/streams/{stream['id']}/chunks/"
-    statuses = [
-        client.put(f"{url}{n}", data=d, headers=headers).status_code for n, d in enumerate(parts)
-    ]
+    api = stream_api(app, app.test_client())
+    stream = api.open().get_json()
+    statuses = [api.put(stream["id"], n, d).status_code for n, d in enumerate(pieces(webm, 4))]
     assert statuses[:2] == [201, 201] and 413 in statuses[2:]
+    refused = statuses.index(413)
+    assert api.chunk_files(stream["id"]) == list(range(refused))  # the refused one left nothing
 
 
 def test_another_persons_stream_is_not_found(app, client, api, auth):

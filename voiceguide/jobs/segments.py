@@ -79,7 +79,7 @@ def join_texts(texts: Iterable[str | None]) -> str:
 def transcribe_after_segments(entry: Entry, pcm: Pcm) -> str:
     """The entry's transcript: its stream's segments that are done, then only the rest.
 
-    Segments still being transcribed are waited for a moment (less than redoing them);
+    A segment being transcribed is waited for a moment (less than redoing it);
     from the first one that is not done, the audio is transcribed here, with the text
     before it as context. An entry that was not streamed is transcribed whole.
     """
@@ -130,9 +130,10 @@ def _done_prefix(stream_id: int) -> list[StreamSegment]:
             if segment.number != expected or segment.status != EntryStatus.DONE:
                 break
             prefix.append(segment)
-        waiting = len(prefix) < len(segments) and segments[len(prefix)].status in (
-            EntryStatus.PENDING,
-            EntryStatus.PROCESSING,
+        # Only a segment being transcribed is worth waiting for: one still pending has
+        # lost its audio with the finish (jobs of this kind then fail at once).
+        waiting = (
+            len(prefix) < len(segments) and segments[len(prefix)].status == EntryStatus.PROCESSING
         )
         if not waiting or time.monotonic() >= deadline:
             return prefix

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import BadRequest, Conflict, InvalidText, NotFound, QueryTooLong, QuotaExceeded
 from ..extensions import db
 from ..jobs import queue
-from ..models import Entry, EntryKind, EntryStatus, User
+from ..models import AnswerStream, Entry, EntryKind, EntryStatus, User
 from ..program import Part, Stage, current_program
 from . import recordings
 from .erasure import checkpoint_after_delete
@@ -245,8 +245,14 @@ def correct_entry(entry: Entry, text: str) -> None:
 
 
 def delete_entry(entry: Entry) -> None:
-    """Delete the recording file, then the entry."""
+    """Delete the recording file, then the entry (and the stream it came from, with the
+    text of its segments)."""
     recordings.store().delete(entry.recording_path)
+    db.session.execute(
+        delete(AnswerStream).where(
+            AnswerStream.user_id == entry.user_id, AnswerStream.client_id == entry.client_id
+        )
+    )
     db.session.delete(entry)
     db.session.commit()
     checkpoint_after_delete()

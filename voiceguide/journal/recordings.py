@@ -13,29 +13,23 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import io
 import os
 import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, cast
 
 from flask import current_app
 from werkzeug.security import safe_join
 
-from ..errors import ChunkMismatch
 from ..uploads import PARTIAL_PREFIX, PARTIAL_SUFFIX, DecodeLimits, decode_limits, receive_audio
+from .stream_files import StreamFiles, fsync_dir
 
 EXTENSION_KEY = "voiceguide.recordings"
 LOCK_FILE = ".store.lock"
-STREAM_PREFIX = ".stream-"
-"""A streamed answer's chunks: '<owner id>/.stream-<stream id>/<n>.chunk' (never listed by
-`names`, never swept as partial uploads; recovery removes a folder only without its open row)."""
-CHUNK_SUFFIX = ".chunk"
 
 
 @dataclass(frozen=True)
@@ -50,8 +44,8 @@ class StoredRecording:
     """Bytes on disk."""
 
 
-class RecordingStore:
-    """Recordings under one root directory."""
+class RecordingStore(StreamFiles):
+    """Recordings under one root directory (and the chunks of streamed answers)."""
 
     def __init__(self, root: str | Path, limits: DecodeLimits | None = None) -> None:
         self.root = Path(root)
@@ -69,7 +63,7 @@ class RecordingStore:
         final = folder / f"{uuid.uuid4().hex}{received.extension}"
         try:
             os.replace(received.path, final)
-            _fsync_dir(folder)
+            fsync_dir(folder)
         except BaseException:
             received.path.unlink(missing_ok=True)
             final.unlink(missing_ok=True)
@@ -80,73 +74,6 @@ class RecordingStore:
             seconds=round(received.seconds, 2),
             size=size,
         )
-
-    def _person_folder(self, owner_id: int) -> Path:
-        folder = self.root / str(owner_id)
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        folder.chmod(0o700)  # whatever the umask: only the server's user reads recordings
-        return folder
-
-    # A streamed answer's chunks. Every byte of them goes through these methods (written
-    # by put_chunk, read back by open_chunks), so that one place can encrypt them.
-
-    def put_chunk(self, owner_id: int, stream_id: int, number: int, data: bytes) -> bool:
-        """Store chunk `number` durably (fsynced, renamed into place); False if already there.
-
-        ChunkMismatch when different bytes were stored under that number.
-        """
-        folder = self._person_folder(owner_id) / f"{STREAM_PREFIX}{stream_id}"
-        folder.mkdir(mode=0o700, exist_ok=True)
-        final = folder / f"{number:06d}{CHUNK_SUFFIX}"
-        if final.is_file():
-            if final.read_bytes() == data:
-                return False
-            raise ChunkMismatch()
-        fd, name = tempfile.mkstemp(dir=folder, prefix=PARTIAL_PREFIX, suffix=PARTIAL_SUFFIX)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(name, final)
-            _fsync_dir(folder)
-        except BaseException:
-            Path(name).unlink(missing_ok=True)
-            raise
-        return True
-
-    def put_segment_audio(self, owner_id: int, stream_id: int, number: int, pcm: bytes) -> None:
-        """Keep a closed segment's decoded audio for its transcription job (until the finish)."""
-        folder = self._person_folder(owner_id) / f"{STREAM_PREFIX}{stream_id}"
-        folder.mkdir(mode=0o700, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=folder, prefix=PARTIAL_PREFIX, suffix=PARTIAL_SUFFIX)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(pcm)
-            os.replace(name, folder / f"segment-{number:06d}.pcm")
-        except BaseException:
-            Path(name).unlink(missing_ok=True)
-            raise
-
-    def segment_audio(self, owner_id: int, stream_id: int, number: int) -> bytes | None:
-        """A segment's decoded audio, or None once its stream's chunks are gone."""
-        path = (
-            self.root / str(owner_id) / f"{STREAM_PREFIX}{stream_id}" / f"segment-{number:06d}.pcm"
-        )
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            return None
-
-    def chunk_numbers(self, owner_id: int, stream_id: int) -> list[int]:
-        """The numbers of the chunks stored for a stream, in order."""
-        folder = self.root / str(owner_id) / f"{STREAM_PREFIX}{stream_id}"
-        return sorted(int(p.name[: -len(CHUNK_SUFFIX)]) for p in folder.glob(f"*{CHUNK_SUFFIX}"))
-
-    def open_chunks(self, owner_id: int, stream_id: int, numbers: Iterable[int]) -> io.RawIOBase:
-        """The chunks `numbers`, in that order, read as one file."""
-        folder = self.root / str(owner_id) / f"{STREAM_PREFIX}{stream_id}"
-        return _Concatenated([folder / f"{n:06d}{CHUNK_SUFFIX}" for n in numbers])
 
     def receive_stream(
         self,
@@ -161,20 +88,6 @@ class RecordingStore:
         with self.open_chunks(owner_id, stream_id, numbers) as joined:
             reader = cast(IO[bytes], joined)  # RawIOBase reads like a binary file
             return self.receive(owner_id, reader, max_bytes=max_bytes, max_seconds=max_seconds)
-
-    def delete_stream(self, owner_id: int, stream_id: int) -> None:
-        """Remove a stream's chunks, if there are any."""
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(self.root / str(owner_id) / f"{STREAM_PREFIX}{stream_id}")
-
-    def stream_folders(self) -> list[tuple[int, int]]:
-        """Every stream with chunks on disk, as (owner id, stream id)."""
-        found = []
-        for path in self.root.glob(f"*/{STREAM_PREFIX}*"):
-            owner, stream = path.parent.name, path.name[len(STREAM_PREFIX) :]
-            if path.is_dir() and owner.isdigit() and stream.isdigit():
-                found.append((int(owner), int(stream)))
-        return sorted(found)
 
     def path(self, name: str) -> Path | None:
         """Where a recording's file lives (the one place that resolves it); None if unsafe."""
@@ -272,41 +185,3 @@ def store() -> RecordingStore:
 def init_app(app) -> None:
     """Attach the store over RECORDINGS_DIR (after `uploads.init_app`: it shares the limits)."""
     app.extensions[EXTENSION_KEY] = RecordingStore(app.config["RECORDINGS_DIR"], decode_limits(app))
-
-
-class _Concatenated(io.RawIOBase):
-    """Several files read one after the other as one stream."""
-
-    def __init__(self, paths: list[Path]) -> None:
-        self._paths = list(paths)
-        self._current: io.BufferedReader | None = None
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while True:
-            if self._current is None:
-                if not self._paths:
-                    return 0
-                self._current = self._paths.pop(0).open("rb")
-            n = self._current.readinto(buffer)
-            if n:
-                return n
-            self._current.close()
-            self._current = None
-
-    def close(self) -> None:
-        if self._current is not None:
-            self._current.close()
-            self._current = None
-        super().close()
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename inside `directory` durable."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
