@@ -85,6 +85,7 @@ _TYPES: dict[str, Callable[[Any], Any]] = {
     "STREAM_END_SILENCE_SECONDS": float,
     "STREAM_PAUSE_SECONDS": float,
     "STREAM_MIN_SEGMENT_SECONDS": float,
+    "STREAM_LONG_PAUSE_SECONDS": float,
     "STREAM_MAX_SEGMENT_SECONDS": float,
 }
 
@@ -165,12 +166,14 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # While chunks arrive: decode them, find pauses (Silero) and transcribe each segment
         # on the queue. Speech then this much silence is `speech_ended`; a pause this long
         # closes a segment once it is the shortest length long (each Whisper call costs
-        # about the same, whatever its length); a segment without one is cut after the
-        # longest length.
+        # about the same, whatever its length), a long pause closes any (the answer may
+        # have ended: only silence is then left at the stop); a segment without a pause
+        # is cut after the longest length.
         "STREAM_LIVE": True,
         "STREAM_END_SILENCE_SECONDS": 3.0,
         "STREAM_PAUSE_SECONDS": 0.5,
         "STREAM_MIN_SEGMENT_SECONDS": 6.0,
+        "STREAM_LONG_PAUSE_SECONDS": 1.0,
         "STREAM_MAX_SEGMENT_SECONDS": 20.0,
         # `flask serve` on SIGTERM: how long in-flight requests may take to finish.
         "SHUTDOWN_GRACE_SECONDS": 20.0,

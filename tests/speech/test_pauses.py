@@ -66,8 +66,15 @@ def test_the_pipe_decoder_decodes_a_growing_webm_piece_by_piece(tone_uploads):
 
 
 def test_a_pause_closes_nothing_before_the_shortest_segment_length():
-    finder = PauseFinder(min_pause_s=0.5, min_segment_s=3.0)
+    finder = PauseFinder(min_pause_s=0.5, min_segment_s=3.0, long_pause_s=5.0)
     one_phrase = [*windows(1.0, 0.9), *windows(0.6, 0.1)]
     assert finder.add(one_phrase) == []  # 1.6 s: too short to close
     closed = finder.add([*one_phrase, *one_phrase, *windows(0.1, 0.9)])
     assert len(closed) == 1 and seconds(closed[0][1]) == pytest.approx(3.2 + 1.3, abs=0.1)
+
+
+def test_a_long_pause_closes_a_short_segment_the_answer_may_have_ended():
+    finder = PauseFinder(min_pause_s=0.5, min_segment_s=6.0, long_pause_s=1.0)
+    assert finder.add([*windows(2.0, 0.9), *windows(0.9, 0.1)]) == []
+    closed = finder.add(windows(0.2, 0.1))
+    assert len(closed) == 1 and seconds(closed[0][1]) == pytest.approx(2.5, abs=0.1)

@@ -152,6 +152,7 @@ def _live(user: User, stream: AnswerStream) -> _Live:
             finder = PauseFinder(
                 min_pause_s=config["STREAM_PAUSE_SECONDS"],
                 min_segment_s=config["STREAM_MIN_SEGMENT_SECONDS"],
+                long_pause_s=config["STREAM_LONG_PAUSE_SECONDS"],
                 max_segment_s=config["STREAM_MAX_SEGMENT_SECONDS"],
             )
             live = _streams[stream.id] = _Live(decoder=PipeDecoder(container), finder=finder)

@@ -36,6 +36,9 @@ class PauseFinder:
     min_segment_s: float = 0.0
     """A pause closes a segment only this long after its start: Whisper's cost per call is
     nearly fixed (it always encodes a 30 s window), so fewer, longer segments cost less."""
+    long_pause_s: float = 1.0
+    """A pause this long closes a segment of any length: it is where an answer ends (the
+    page stops after 1.5 s at the shortest), so only silence is left for the finish."""
     max_segment_s: float = 20.0
     """A segment without such a pause is cut at its quietest window after this long."""
     threshold: float = 0.5
@@ -68,6 +71,7 @@ class PauseFinder:
 
     def _next_cut(self) -> int | None:
         pause = round(self.min_pause_s * RATE / WINDOW)
+        long_pause = round(self.long_pause_s * RATE / WINDOW)
         shortest = round(self.min_segment_s * RATE / WINDOW)
         start, scores = self.segment_start, self.scores
         spoke, quiet = False, 0
@@ -77,7 +81,7 @@ class PauseFinder:
             elif spoke:
                 quiet += 1
                 cut = i - quiet // 2  # the middle of the pause
-                if quiet >= pause and cut - start >= shortest:
+                if quiet >= long_pause or (quiet >= pause and cut - start >= shortest):
                     return cut
         longest = round(self.max_segment_s * RATE / WINDOW)
         if spoke and len(scores) - start >= longest:

@@ -262,11 +262,15 @@ export class Captions {
   /** @param {HTMLElement|null} panel the recording panel */
   constructor(panel) {
     this.enabled = localStorage.getItem(CAPTIONS_KEY) !== 'off';
-    this.el = document.createElement('p');
-    this.el.className = 'draft-caption';
-    this.el.setAttribute('aria-hidden', 'true');
+    /** @type {HTMLElement|null} */
+    const existing = panel?.querySelector('.draft-caption') ?? null;
+    this.el = existing ?? document.createElement('p');
+    if (!existing) {
+      this.el.className = 'draft-caption';
+      this.el.setAttribute('aria-hidden', 'true');
+      panel?.querySelector('.recording-actions')?.before(this.el);
+    }
     this.el.hidden = true;
-    panel?.querySelector('.recording-actions')?.before(this.el);
   }
 
   /** @param {string|null} draft */
