@@ -3,6 +3,7 @@
 
 Usage: .venv/bin/python scripts/bench_streaming.py [--lengths 10,30,120] [--runs 5]
        [--long-runs 2] [--chunk 0.5] [--after 1.5] [--set KEY=NUMBER]
+       .venv/bin/python scripts/bench_streaming.py --people 2,4,8,12
 
 The server path, measured directly: Piper speaks the benchmark reflections of
 tests/data/reflections.txt, one after another with a 0.6 s pause between them, into
@@ -20,6 +21,10 @@ to the moment `GET /api/entries/<id>` first says done, polled every 20 ms; the p
 polling adds to it (see the browser figures in the README). CPU is this process's user
 and system time plus its children's (ffmpeg) from the first chunk to the transcript,
 per minute of audio. WER is against the reference text, over all runs of a length.
+
+`--people N,...`: N people stream a 30 s answer each at the same time (their starts spread
+over the first 10 s), through the one app: stop-to-transcript p50/p95 over them, and the
+slowest chunk acknowledgement, for each N; where the figures climb, the queue has grown.
 """
 
 from __future__ import annotations
@@ -137,6 +142,33 @@ def whole_file(client, data: bytes) -> dict:
     }
 
 
+def together(app, data: bytes, audio_s: float, chunk_s: float, people: int) -> list[dict]:
+    """`people` sign up, then stream the same answer at once (starts spread over 10 s)."""
+    import random
+    import threading
+
+    clients = []
+    for n in range(people):
+        client = app.test_client()
+        name, password = f"p{people}x{n}", "calm-river-lantern-42"
+        client.post(
+            "/auth/register", data={"username": name, "password": password, "confirm": password}
+        )
+        clients.append(client)
+    results: list[dict] = []
+
+    def one(client, delay: float) -> None:
+        time.sleep(delay)
+        results.append(streamed(client, data, audio_s, chunk_s))
+
+    threads = [threading.Thread(target=one, args=(c, random.uniform(0, 10))) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 def p95(values: list[float]) -> float:
     """The 95th percentile (the largest of fewer than 20 values)."""
     ordered = sorted(values)
@@ -153,6 +185,7 @@ def main() -> int:
     parser.add_argument(
         "--after", type=float, default=1.5, help="silence after the answer before the stop"
     )
+    parser.add_argument("--people", help="N,...: that many people streaming at once instead")
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=NUMBER", help="a setting to try"
     )
@@ -193,6 +226,18 @@ def main() -> int:
         client.get("/healthz")  # starts the worker, as the first page view would
         registry.stt(app)  # loaded as a server warms up; not per answer
         settings = args.set or "default"
+        if args.people:
+            text, webm, audio_s = make_answer(piper, 30, workdir, args.after)
+            print("| people at once | stop to transcript p50 / p95 | slowest acknowledgement |")
+            print("| --- | --- | --- |")
+            for people in (int(x) for x in args.people.split(",")):
+                found = together(app, webm.read_bytes(), audio_s, args.chunk, people)
+                latencies = [r["latency"] for r in found]
+                slowest = max(r["ack_max"] for r in found) * 1000
+                print(f"| {people} | {statistics.median(latencies):.2f} / {p95(latencies):.2f} s | "
+                      f"{slowest:.0f} ms |", flush=True)  # fmt: skip
+            backends.stop(app)
+            return 0
         print(f"{cores()} cores; pieces of {args.chunk:g} s; pause between sentences {PAUSE_S} s; "
               f"silence before the stop {args.after:g} s; settings {settings}\n")  # fmt: skip
         print(

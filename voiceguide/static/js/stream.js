@@ -143,7 +143,7 @@ export class LiveStream {
       }
       const url = `${stream.chunks_url}${number}`;
       await chunkStore?.put({ key, url, blob, user: this.user });
-      const ack = await putChunk(url, blob);
+      const { ack } = await sendChunk(url, blob);
       if (!ack) {
         this.broken = true; // kept in IndexedDB: sent again on the next page
         return;
@@ -192,13 +192,16 @@ export class LiveStream {
 }
 
 /**
- * PUT one chunk, a few tries; the acknowledgement, or null.
+ * PUT one chunk, up to `tries` times: {ack} once stored, {refused: true} when the server
+ * refuses it for good (a 4xx: the stream is closed, or not this person's), else {}.
  * @param {string} url
  * @param {Blob} blob
- * @returns {Promise<Ack|null>}
+ * @param {number} [tries]
+ * @returns {Promise<{ack?: Ack, refused?: boolean}>}
  */
-async function putChunk(url, blob) {
-  for (let attempt = 0; attempt < PUT_TRIES; attempt++) {
+async function sendChunk(url, blob, tries = PUT_TRIES) {
+  for (let attempt = 0; attempt < tries; attempt++) {
+    if (attempt) await sleep(300 * 2 ** (attempt - 1));
     try {
       const response = await fetch(url, {
         method: 'PUT',
@@ -206,29 +209,47 @@ async function putChunk(url, blob) {
         headers: headers(),
         credentials: 'same-origin',
       });
-      if (response.ok) return await response.json();
-      if (response.status < 500 && response.status !== 429) return null; // refused for good
+      if (response.ok) return { ack: await response.json() };
+      if (response.status < 500 && response.status !== 429) return { refused: true };
     } catch {
       // the network: try again
     }
-    await sleep(300 * 2 ** attempt);
   }
-  return null;
+  return {};
 }
 
 /**
  * Chunks of an earlier page that were never acknowledged (the tab closed mid-answer): the
  * server keeps what arrives and makes an interrupted entry of it; a closed stream refuses.
- * Only this person's (a shared browser keeps the others' for them).
+ * Only this person's (a shared browser keeps the others' for them); one try each, and none
+ * after the first that cannot reach the server (they wait for the next page).
  * @param {string} user
  */
 export async function resendChunks(user) {
   const kept = ((await chunkStore?.all()) ?? []).filter((c) => user && c.user === user);
   for (const { key, url, blob } of kept) {
-    const ack = await putChunk(url, blob);
-    // Acknowledged, or refused (the stream is closed): either way no longer ours to keep.
-    if (ack || navigator.onLine) await chunkStore?.delete(key);
+    const sent = await sendChunk(url, blob, 1);
+    if (!sent.ack && !sent.refused) return;
+    await chunkStore?.delete(key);
   }
+}
+
+/**
+ * How many of this person's streamed answers still have chunks only this browser holds.
+ * @param {string} user
+ */
+export async function answersWithKeptChunks(user) {
+  const kept = ((await chunkStore?.all()) ?? []).filter((c) => user && c.user === user);
+  return new Set(kept.map((c) => c.key.split('/')[0])).size;
+}
+
+/**
+ * Delete this person's kept chunks (signing out of a shared computer, after asking).
+ * @param {string} user
+ */
+export async function forgetChunks(user) {
+  const kept = ((await chunkStore?.all()) ?? []).filter((c) => user && c.user === user);
+  for (const { key } of kept) await chunkStore?.delete(key);
 }
 
 /**
