@@ -8,12 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import entries, sign_up, start_at, wait_for_entries
+from tests.browser.support import FAKE, entries, sign_up, start_at, wait_for_entries
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-# The fake engine says this for every segment transcribed while speaking, and for the rest.
-FAKE = re.compile(r"^a fake transcript( a fake transcript)*$")
 
 
 def stream_requests(page) -> dict[str, list]:

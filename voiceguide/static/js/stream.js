@@ -180,8 +180,9 @@ export class LiveStream {
 
   // Not an answer after all (a voice command is checked as a whole file): close it emptily.
   async discard() {
+    this.broken = true; // no chunk starts after this; the one on its way may end first
+    await Promise.race([this.queue, sleep(FINISH_WAIT_MS)]);
     const stream = await this.opened;
-    this.broken = true;
     if (!stream) return;
     await fetch(`${this.streamsUrl}/${stream.id}`, {
       method: 'DELETE',
