@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Measure narration: Piper real-time factor, whole-program pregeneration, cached response times.
+"""Measure narration: Piper real-time factor, whole-program pregeneration, cached response times,
+and the speaking rate in words per minute.
 
 Usage: .venv/bin/python scripts/bench_narration.py [--requests 200]
+       .venv/bin/python scripts/bench_narration.py --wpm-only [--length-scale 1.1]
 Runs against a temporary data directory and cache; prints medians and percentiles.
 """
 
@@ -25,11 +27,55 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
+def words_per_minute(engine, program) -> None:
+    """Print the speaking rate: words over the audio's length, per part (median), without the
+    pauses written into the program and with them."""
+    from voiceguide.speech import pauses
+
+    bare, paced = [], []
+    total_words = total_seconds = 0.0
+    for stage in program.stages:
+        for part in stage.parts:
+            words = len(part.text.split())
+            speech = engine.synthesize(part.text).seconds
+            written = sum(s for s in pauses.segments(part.spoken) if isinstance(s, float))
+            bare.append(words / speech * 60)
+            paced.append(words / (speech + written) * 60)
+            total_words += words
+            total_seconds += speech
+    options = getattr(engine, "options", None)
+    print(
+        f"speaking rate over {len(bare)} parts ({options}):"
+        f" median {statistics.median(bare):.0f} words/min"
+        f" (min {min(bare):.0f}, max {max(bare):.0f});"
+        f" with the program's written pauses: median {statistics.median(paced):.0f} words/min;"
+        f" whole program without written pauses: {total_words / total_seconds * 60:.0f} words/min"
+    )
+
+
 def main() -> int:
-    """Run the three measurements and print them."""
+    """Run the measurements and print them."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--wpm-only", action="store_true", help="only the speaking rate")
+    parser.add_argument(
+        "--length-scale", type=float, default=None, help="Piper's length scale (default: ours)"
+    )
+    parser.add_argument("--sentence-pause", type=float, default=None, help="seconds")
     args = parser.parse_args()
+    if args.wpm_only:
+        from voiceguide.config import DEFAULT_PROGRAM
+        from voiceguide.program import load_program
+        from voiceguide.speech import piper_tts
+
+        options = piper_tts.PiperOptions()
+        if args.length_scale is not None or args.sentence_pause is not None:
+            options = piper_tts.PiperOptions(
+                length_scale=args.length_scale or options.length_scale,
+                sentence_pause=args.sentence_pause or options.sentence_pause,
+            )
+        words_per_minute(piper_tts.build({}, options), load_program(DEFAULT_PROGRAM))
+        return 0
 
     import logging
 
@@ -52,6 +98,7 @@ def main() -> int:
         engine = registry.tts(app)
         load_s = time.perf_counter() - started
         print(f"voice load: {load_s:.2f} s ({engine.cache_key})")
+        words_per_minute(engine, program)
 
         ratios, audio_total, synth_total = [], 0.0, 0.0
         for text in texts:

@@ -70,6 +70,7 @@ def make_app(tmp_path, fake_engines, database_url):
             "SECRET_KEY": "test-secret",
             "DATABASE_URL": database_url,
             "START_WORKER": False,
+            "WARM_NARRATION": False,
             # CSRF on, as in production (Flask-WTF turns it off under TESTING otherwise).
             "WTF_CSRF_ENABLED": True,
             # Cheap argon2id hashes: the production cost makes every sign-up take 0.2 s.

@@ -26,6 +26,7 @@ class FakeTTS:
 
     name = "fake"
     cache_key = "fake|tone"
+    offline = True
 
     def __init__(self, delay: float = 0.0):
         self.calls: list[str] = []

@@ -121,3 +121,32 @@ def test_sessions_migration_keeps_entries_and_gives_every_person_a_storage_key(m
         db.engine.dispose()
         with db.engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM entries")).scalar() == 1
+
+
+def test_checked_migration_counts_corrected_entries_as_checked(make_app):
+    app = make_app(migrate=False)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "9e4a1c7b2d58"]).exit_code == 0
+    with app.app_context():
+        db.engine.dispose()
+        with db.engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO users (username, password_hash, storage_key, preferences, "
+                     "created_at) VALUES ('x', 'h', 'k', '{}', '2024-01-01')")
+            )  # fmt: skip
+            for client, corrected in (("a", b"sealed"), ("b", None)):
+                connection.execute(
+                    text("INSERT INTO entries (user_id, program, stage, prompt, kind, "
+                         "client_id, created_at, status, attempts, corrected_sealed) VALUES "
+                         "(1, 'p', 's', 'q', 'spoken', :c, '2024-01-01', 'done', 0, :s)"),
+                    {"c": client, "s": corrected},
+                )  # fmt: skip
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        db.engine.dispose()
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT client_id, checked_at IS NOT NULL FROM entries ORDER BY client_id")
+            ).all()
+    assert [tuple(r) for r in rows] == [("a", True), ("b", False)]

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from tests.fakes import tone_wav
 from tests.helpers import PASSWORD, AuthActions
 from voiceguide.extensions import db
+from voiceguide.models import Entry
 from voiceguide.quiet_logs import DropQueryStrings
 
 SECRET_WORDS = "zebra-marmalade-confession"
@@ -75,11 +76,15 @@ def typed(auth: AuthActions, words: str) -> int:
 
 
 def test_a_deleted_entrys_words_are_gone_from_the_database_files(app, client, auth):
+    """The words are sealed (tests/test_at_rest.py); the sealed bytes go with the entry too."""
     auth.register()
     entry = typed(auth, SECRET_WORDS)
-    assert SECRET_WORDS.encode() in database_bytes(app)
-    assert client.delete(f"/api/entries/{entry}", headers=auth.headers()).status_code == 204
+    with app.app_context():
+        sealed = db.session.get(Entry, entry).corrected_sealed
     assert SECRET_WORDS.encode() not in database_bytes(app)
+    assert sealed in database_bytes(app)
+    assert client.delete(f"/api/entries/{entry}", headers=auth.headers()).status_code == 204
+    assert sealed not in database_bytes(app)
 
 
 def test_a_deleted_accounts_words_are_gone_from_the_database_files(app, client, auth):

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from .jobs import backends
-from .narration import narration
+from .narration import narration, spoken_texts, start_warming
 from .program import current_program
 from .serving import serve_until_stopped
 from .speech import registry
@@ -23,7 +23,7 @@ def pregenerate_all(app: Flask, progress: bool = True) -> dict[str, Any]:
     """Render every part of the program into the cache; return counts and seconds."""
     with app.app_context():
         cache = narration().cache
-        texts = list(dict.fromkeys(p.text for s in current_program().stages for p in s.parts))
+        texts = spoken_texts(current_program())
         made = skipped = 0
         started = time.perf_counter()
         for text in tqdm(texts, desc="narration", unit="part", disable=not progress):
@@ -62,6 +62,8 @@ def serve(host: str, port: int) -> None:
     # Started now rather than at the first request, so that recordings left pending by
     # a crash are transcribed even if nobody opens the app after the restart.
     backends.start(app)
+    # The first Start should not wait for its narration to be made (4-5 s on a fresh install).
+    start_warming(app)
     # SIGTERM (systemd, docker stop, kill) and Ctrl-C stop it cleanly: see serving.py.
     # Not app.run(): Flask ignores it inside a `flask` command.
     serve_until_stopped(app, host, port)

@@ -44,6 +44,7 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "START_WORKER": _flag,
     "TRUSTED_PROXIES": _whole,
     "SECRET_KEY_FILE": str,
+    "JOB_KEY_FILE": str,
     "SESSION_IDLE_MINUTES": float,
     "SESSION_LIFETIME_HOURS": float,
     "STORAGE_QUOTA_MB": float,
@@ -53,6 +54,7 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "SHUTDOWN_GRACE_SECONDS": float,
     "STREAM_IDLE_SECONDS": float,
     "STREAM_LIVE": _flag,
+    "WARM_NARRATION": _flag,
 }
 # Every typed setting, whichever layer set it, is normalised once at start by these; code
 # that reads a setting never converts it again. None stays None where a default allows it.
@@ -63,6 +65,7 @@ _TYPES: dict[str, Callable[[Any], Any]] = {
     "SESSION_GIVE_UP_SECONDS": float,
     "WORKERS": _whole,
     "START_WORKER": _flag,
+    "WARM_NARRATION": _flag,
     "TRANSCRIBE_MAX_ATTEMPTS": _whole,
     "TRANSCRIBE_RETRY_DELAY": float,
     "TRANSCRIBE_STALE_SECONDS": float,
@@ -109,6 +112,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "WORKERS": None,  # None means one per core
         "START_WORKER": True,
         "SECRET_KEY_FILE": None,  # None means DATA_DIR/secret_key
+        # Render missing narration in a background thread as a serving process starts.
+        "WARM_NARRATION": True,
+        "JOB_KEY_FILE": None,  # None means beside the signing key: job_key
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -133,9 +139,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "COMMAND_RATE_LIMIT": "60 per minute; 600 per hour",  # voice commands checked
         "RETRY_RATE_LIMIT": "20 per minute; 100 per hour",  # failed transcriptions retried
         "EXPORT_RATE_LIMIT": "10 per minute; 60 per hour",  # journal downloads
+        "READBACK_RATE_LIMIT": "30 per minute; 300 per hour",  # answers read aloud
         # Wrong passwords where a signed-in person confirms one (deletion, password change).
         "PASSWORD_CHECK_RATE_LIMIT": "5 per minute; 20 per hour",
         "STORAGE_QUOTA_MB": 2048,  # recordings kept per account
+        # Explicit: the limiter is one object for every app in a process and otherwise keeps
+        # the last app's choice (a test that switched it off switched it off for all).
+        "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         # While a shared store (Redis) is away, count per process rather than fail requests.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
@@ -229,9 +239,11 @@ def finish(app: Flask) -> None:
     if cfg["BROKER_URL"] and cfg["RATELIMIT_STORAGE_URI"] == "memory://":
         # Counters in one process's memory let each gunicorn worker grant the full limit.
         cfg["RATELIMIT_STORAGE_URI"] = cfg["BROKER_URL"]
+    key_file = Path(cfg["SECRET_KEY_FILE"] or data_dir / "secret_key")
     if not cfg.get("SECRET_KEY"):
-        key_file = Path(cfg["SECRET_KEY_FILE"] or data_dir / "secret_key")
         cfg["SECRET_KEY"] = _stored_secret_key(key_file)
+    # Read (or made, 0600) by accounts/keys.py; web and workers must share the same file.
+    cfg["JOB_KEY_FILE"] = str(Path(cfg["JOB_KEY_FILE"] or key_file.parent / "job_key"))
 
 
 def private_dir(path: Path) -> None:

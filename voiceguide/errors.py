@@ -86,6 +86,16 @@ class DatabaseBusy(VoiceguideError):
     retry_after = 5
 
 
+class PdfUnavailable(VoiceguideError):
+    """This server cannot make PDFs (WeasyPrint or the system's Pango is missing)."""
+
+    code = "pdf_unavailable"
+    default_message = (
+        "This server cannot make a PDF right now. Download the HTML workbook instead: "
+        "it prints the same, and your browser can save it as a PDF."
+    )
+
+
 class InsufficientStorage(VoiceguideError):
     """The disk is full: nothing was stored, nothing half-written is left."""
 
@@ -178,3 +188,23 @@ class TooManyChunks(UploadError):
 
     code = "too_many_chunks"
     default_message = "The recording was sent in too many pieces."
+
+
+class JournalDamaged(VoiceguideError):
+    """A sealed text or recording failed its authentication: changed or moved outside the app.
+
+    Never shown as garbage: the person is told, and the failure is logged.
+    """
+
+    code = "journal_damaged"
+    default_message = (
+        "Part of your journal could not be opened: it was changed or damaged outside this "
+        "app. Nothing was shown in its place, and the problem has been logged."
+    )
+
+
+class JournalLocked(VoiceguideError):
+    """The session holds no key to this journal (it began before encryption, or was cut)."""
+
+    code = "sign_in_required"
+    default_message = "Please sign in again to open your journal."

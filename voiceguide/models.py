@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -127,6 +128,13 @@ class User(UserMixin, Model):
     """Names this person's data in the browser (outbox, progress): random, never reused."""
     preferences: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The envelope (accounts/keys.py). All None for an account made before issue 12, until
+    # its owner's next sign-in encrypts the journal (journal/sealing.py).
+    key_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
+    key_params: Mapped[dict | None] = mapped_column(JSON)
+    """argon2id's cost for this person's password key, so that it can be raised later."""
+    dek_by_password: Mapped[bytes | None] = mapped_column(LargeBinary)
+    dek_by_recovery: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     entries: Mapped[list[Entry]] = relationship(
         back_populates="owner", cascade="all, delete-orphan", passive_deletes=True
@@ -148,6 +156,11 @@ class UserSession(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The data key wrapped under a key derived from the cookie's token: neither this row
+    nor the cookie alone opens the journal."""
+    pending_recovery: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """A new recovery key, sealed the same way, until its owner confirms they kept it."""
 
     user: Mapped[User] = relationship(back_populates="sessions")
 
@@ -173,8 +186,14 @@ class Entry(Model):
     """Relative to the recordings directory."""
     recording_mimetype: Mapped[str | None] = mapped_column(String(64))
     duration_s: Mapped[float | None]
-    machine_transcript: Mapped[str | None] = mapped_column(Text)
-    corrected_transcript: Mapped[str | None] = mapped_column(Text)
+    machine_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    corrected_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """AES-GCM under the owner's data key, bound to this id and field (journal/sealed.py)."""
+    plain_machine: Mapped[str | None] = mapped_column("machine_transcript", Text)
+    plain_corrected: Mapped[str | None] = mapped_column("corrected_transcript", Text)
+    """Text kept before issue 12: moved into the sealed columns at the owner's next sign-in."""
+    job_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The data key wrapped for this entry's transcription job; erased when the job ends."""
     status: Mapped[EntryStatus] = mapped_column(
         StrEnumType(EntryStatus, 16), default=EntryStatus.PENDING, index=True
     )
@@ -187,8 +206,29 @@ class Entry(Model):
     """Who holds the "processing" claim (jobs/holder.py): a dead holder's job is retried at once."""
     interrupted: Mapped[bool] = mapped_column(default=False, server_default=false())
     """Made from a streamed answer that stopped without a finish (the tab closed mid-answer)."""
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """When the person said the machine's transcript looks right (a correction checks it too)."""
 
     owner: Mapped[User] = relationship(back_populates="entries")
+
+    @property
+    def machine_transcript(self) -> str | None:
+        """The machine's text, once the entry is opened with its owner's key."""
+        return self._text("machine")
+
+    @property
+    def corrected_transcript(self) -> str | None:
+        """The person's correction, once the entry is opened with its owner's key."""
+        return self._text("corrected")
+
+    def _text(self, field: str) -> str | None:
+        opened = self.__dict__.get("_opened")
+        if opened is not None:
+            return opened[field]
+        if getattr(self, f"{field}_sealed") is not None:
+            # A code path that forgot to open the entry: never show ciphertext or nothing.
+            raise RuntimeError(f"entry {self.id} was read before it was opened")
+        return getattr(self, f"plain_{field}")
 
     @property
     def transcript(self) -> str | None:
@@ -196,6 +236,15 @@ class Entry(Model):
         if self.corrected_transcript is not None:
             return self.corrected_transcript
         return self.machine_transcript
+
+    @property
+    def unchecked(self) -> bool:
+        """A machine transcript the person has neither confirmed nor corrected yet."""
+        return (
+            self.machine_transcript is not None
+            and self.corrected_transcript is None
+            and self.checked_at is None
+        )
 
 
 class AnswerStream(Model):
@@ -228,12 +277,15 @@ class AnswerStream(Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_chunk_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id", ondelete="SET NULL"))
+    job_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The data key wrapped for this stream's segment jobs and the idle sweep (accounts/
+    keys.wrap_for_job, kind "stream"); erased when the stream's work is over."""
 
 
 class StreamSegment(Model):
     """A closed segment of a stream (between two pauses), transcribed while the person speaks.
 
-    Its text is the person's words, kept like a transcript; the rows go when the entry's
+    Its text is the person's words, sealed like a transcript; the rows go when the entry's
     transcription has joined them (jobs/transcription.py) or the entry is deleted.
     """
 
@@ -254,8 +306,9 @@ class StreamSegment(Model):
     status: Mapped[EntryStatus] = mapped_column(
         StrEnumType(EntryStatus, 16), default=EntryStatus.PENDING
     )
-    text: Mapped[str | None] = mapped_column(Text)
-    """The segment's transcript ("" when it held no words)."""
+    text_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The segment's transcript ("" when it held no words), sealed under the owner's data
+    key and bound to the stream and the segment's number (journal/sealed.stream_context)."""
 
 
 @event.listens_for(Engine, "connect")

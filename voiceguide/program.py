@@ -9,13 +9,26 @@ from pathlib import Path
 import yaml
 from flask import Flask, current_app
 
+from .speech.pauses import DEFAULT_PAUSE_S, PAUSE, plain, segments
+
 PART_KINDS = ("intro", "instruction", "prompt", "closing")
 EXTENSION_KEY = "voiceguide.program"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+MAX_PAUSE_S = 10.0
+WORDS_PER_MINUTE = 150
+"""The narration's pace (the Piper voice at its default length scale), for stage lengths."""
+ANSWER_MINUTES = 1.5
+"""Time to think and answer one question, for stage lengths."""
+CUES = ("saved", "reminder")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ]{1,19}$")
 
 
 class ProgramError(Exception):
     """A program file is missing, unreadable or does not follow the schema."""
+
+
+def _pause_seconds(spoken: str) -> float:
+    return sum(s for s in segments(spoken) if isinstance(s, float))
 
 
 @dataclass(frozen=True)
@@ -25,7 +38,16 @@ class Part:
     id: str
     kind: str
     """One of PART_KINDS; a `prompt` part expects a spoken answer."""
-    text: str
+    spoken: str
+    """What the narration says, pauses (`[pause 3]`) included; the narration's content key."""
+    unanswered: str | None = None
+    """A closing's variant for a stage left without any answer (display text)."""
+    unanswered_spoken: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The words, as shown to a person (pauses left out)."""
+        return plain(self.spoken)
 
 
 @dataclass(frozen=True)
@@ -36,6 +58,16 @@ class Stage:
     title: str
     summary: str
     parts: tuple[Part, ...]
+    content_note: str | None = None
+    """Said before the questions when they touch on hurt, beside the help link."""
+
+    @property
+    def minutes(self) -> int:
+        """About how long the stage takes: the narration, its pauses, and time to answer."""
+        words = sum(len(p.text.split()) for p in self.parts)
+        pauses = sum(_pause_seconds(p.spoken) for p in self.parts)
+        total = words / WORDS_PER_MINUTE + pauses / 60 + ANSWER_MINUTES * len(self.prompts)
+        return max(1, round(total))
 
     def part(self, part_id: str) -> Part | None:
         """The part with this id, or None."""
@@ -55,6 +87,13 @@ class HelpResource:
     name: str
     contact: str
     url: str | None = None
+    phone: str | None = None
+    """A number to call, digits (and spaces, a leading +): shown as a tap-to-call link."""
+
+    @property
+    def tel(self) -> str | None:
+        """The `tel:` address of the phone number."""
+        return f"tel:{self.phone.replace(' ', '')}" if self.phone else None
 
 
 @dataclass(frozen=True)
@@ -69,6 +108,8 @@ class Program:
     help_intro: str
     help_resources: tuple[HelpResource, ...]
     stages: tuple[Stage, ...] = field(default_factory=tuple)
+    cues: dict[str, str] = field(default_factory=dict)
+    """Short spoken cues by name (CUES): "saved", "reminder"."""
 
     def stage(self, stage_id: str) -> Stage | None:
         """The stage with this id, or None."""
@@ -112,6 +153,50 @@ def _text(data: dict, key: str, where: str) -> str:
     return " ".join(value.split())
 
 
+def _optional_text(data: dict, key: str, where: str) -> str | None:
+    return _text(data, key, where) if data.get(key) is not None else None
+
+
+def _spoken(data: dict, key: str, where: str) -> str:
+    """Narration text; its pauses must be `[pause]` or `[pause N]` with N up to 10 s."""
+    value = _text(data, key, where)
+    for match in PAUSE.finditer(value):
+        if not 0 < float(match.group(1) or DEFAULT_PAUSE_S) <= MAX_PAUSE_S:
+            raise ProgramError(
+                f"{where}: field '{key}' has a pause of {match.group(1)} s; "
+                f"pauses are from 0 to {MAX_PAUSE_S:g} seconds"
+            )
+    rest = PAUSE.sub(" ", value)
+    if "[" in rest or "]" in rest:
+        raise ProgramError(
+            f"{where}: field '{key}' has a bracket that is not a pause; write [pause] or [pause 3]"
+        )
+    if not rest.strip():
+        raise ProgramError(f"{where}: field '{key}' must have words besides its pauses")
+    return value
+
+
+def _phone(data: dict, where: str) -> str | None:
+    value = data.get("phone")
+    if value is None:
+        return None
+    if not isinstance(value, str | int) or not _PHONE.match(str(value)):
+        raise ProgramError(
+            f"{where}: field 'phone' must be digits (spaces and a leading + allowed)"
+        )
+    return str(value)
+
+
+def _cues(data: dict) -> dict[str, str]:
+    raw = data.get("cues") or {}
+    if not isinstance(raw, dict):
+        raise ProgramError("program: field 'cues' must be a mapping")
+    unknown = sorted(set(raw) - set(CUES))
+    if unknown:
+        raise ProgramError(f"cues: unknown cue {unknown[0]!r}; cues are {', '.join(CUES)}")
+    return {name: _spoken(raw, name, "cues") for name in CUES if raw.get(name) is not None}
+
+
 def _ident(data: dict, key: str, where: str) -> str:
     value = _text(data, key, where)
     if not _ID.match(value):
@@ -140,6 +225,7 @@ def _program(data: object) -> Program:
             name=_text(r, "name", f"help resource {i + 1}"),
             contact=_text(r, "contact", f"help resource {i + 1}"),
             url=r.get("url") if isinstance(r, dict) else None,
+            phone=_phone(r, f"help resource {i + 1}") if isinstance(r, dict) else None,
         )
         for i, r in enumerate(_list(help_data, "resources", "help"))
     )
@@ -158,6 +244,7 @@ def _program(data: object) -> Program:
         help_intro=_text(help_data, "intro", "help"),
         help_resources=resources,
         stages=stages,
+        cues=_cues(data),
     )
 
 
@@ -176,8 +263,19 @@ def _stage(data: object, index: int) -> Stage:
             raise ProgramError(
                 f"{part_where}: field 'kind' must be one of {', '.join(PART_KINDS)}, got {kind!r}"
             )
+        unanswered = None
+        if raw.get("unanswered") is not None:
+            if kind != "closing":
+                raise ProgramError(f"{part_where}: only a closing may have an 'unanswered' text")
+            unanswered = _spoken(raw, "unanswered", part_where)
         parts.append(
-            Part(id=_ident(raw, "id", part_where), kind=kind, text=_text(raw, "text", part_where))
+            Part(
+                id=_ident(raw, "id", part_where),
+                kind=kind,
+                spoken=_spoken(raw, "text", part_where),
+                unanswered=plain(unanswered) if unanswered else None,
+                unanswered_spoken=unanswered,
+            )
         )
     ids = [p.id for p in parts]
     duplicate = next((i for i in ids if ids.count(i) > 1), None)
@@ -197,4 +295,5 @@ def _stage(data: object, index: int) -> Stage:
         title=_text(data, "title", where),
         summary=_text(data, "summary", where),
         parts=tuple(parts),
+        content_note=_optional_text(data, "content_note", where),
     )

@@ -25,6 +25,8 @@ EVENTS = frozenset(
         "password_changed",
         "password_check_failed",
         "account_deleted",
+        "recovered",
+        "recovery_failed",
         "limit_reached",
     }
 )

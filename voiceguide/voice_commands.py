@@ -59,9 +59,34 @@ _PHRASES = {
     ),
     "slower": ("slower", "slow down", "go slower", "speak slower", "more slowly"),
     "faster": ("faster", "speed up", "go faster", "speak faster", "more quickly"),
+    "resume": ("resume", "continue", "carry on", "go on", "keep going", "resume the session"),
+    "back": ("go back", "previous question", "the question before", "go back one"),
+    "read-back": (
+        "read it back",
+        "read back",
+        "read that back",
+        "read it back to me",
+        "read my answer",
+        "read my answer back",
+    ),
+    # Not a lone "ready" or "back": either could be a whole answer.
+    # "now" is a filler: "answer now" arrives as "answer".
+    "answer": ("answer", "i am ready", "i m ready", "ready to answer", "let me answer"),
 }
 # What the recogniser is told to expect: one short form per action.
-HINTS = ("repeat", "next question", "skip", "pause", "stop", "slower", "faster")
+HINTS = (
+    "repeat",
+    "next question",
+    "skip",
+    "pause",
+    "stop",
+    "slower",
+    "faster",
+    "resume",
+    "go back",
+    "read it back",
+    "answer now",
+)
 COMMANDS: dict[str, str] = {phrase: action for action, all_ in _PHRASES.items() for phrase in all_}
 # Words around a command that do not change it ("please repeat", "um, next").
 _FILLERS = {"please", "um", "uh", "er", "erm", "hmm", "ok", "okay", "so", "now", "oh"}

@@ -91,3 +91,12 @@ def test_password_change_needs_the_current_password_and_signs_out_elsewhere(app)
     assert here.login(password=new).status_code == 303
     log = (Path(app.config["DATA_DIR"]) / "security.log").read_text()
     assert "event=password_changed" in log and new not in log
+
+
+def test_sign_in_works_with_the_limiter_switched_off(make_app):
+    app = make_app(RATELIMIT_ENABLED=False)
+    auth = AuthActions(app.test_client())
+    auth.register()
+    auth.logout()
+    assert auth.login(password="wrong-password-1").status_code == 401
+    assert auth.login().status_code == 303

@@ -47,9 +47,17 @@ PHRASES = {
     # Longer than a voice command can be (2.5 s of speech): streamed while it is spoken.
     "story": "When my friend told me she was hurt, I wanted to explain myself. "
     "This time I just listened until she was finished.",
+    "resume": "Resume.",
 }
 LEAD_SILENCE_S = 0.3
 TAIL_SILENCE_S = 8.0
+# Other timings of a phrase: (phrase, silence before, silence after). "answer-loop" says the
+# answer every few seconds (any few seconds of a turn hold speech); "late-resume" starts
+# with quiet longer than a test's give-up time, then says "Resume."
+TIMED = {
+    "answer-loop": ("answer", LEAD_SILENCE_S, 2.0),
+    "late-resume": ("resume", 5.0, 4.0),
+}
 
 
 @pytest.fixture(scope="session")
@@ -143,7 +151,9 @@ def speech_wavs(tmp_path_factory) -> dict[str, Path]:
     narrator = piper_tts.build({})
     folder = tmp_path_factory.mktemp("speech")
     wavs = {}
-    for name, text in PHRASES.items():
+    timings = {name: (name, LEAD_SILENCE_S, TAIL_SILENCE_S) for name in PHRASES} | TIMED
+    for name, (phrase, lead, tail) in timings.items():
+        text = PHRASES[phrase]
         with wave.open(io.BytesIO(narrator.synthesize(text).wav)) as spoken:
             rate = spoken.getframerate()
             assert (spoken.getsampwidth(), spoken.getnchannels()) == (2, 1)
@@ -154,9 +164,9 @@ def speech_wavs(tmp_path_factory) -> dict[str, Path]:
             out.setnchannels(1)
             out.setsampwidth(2)
             out.setframerate(rate)
-            out.writeframes(b"\0\0" * int(rate * LEAD_SILENCE_S))
+            out.writeframes(b"\0\0" * int(rate * lead))
             out.writeframes(frames)
-            out.writeframes(b"\0\0" * int(rate * TAIL_SILENCE_S))
+            out.writeframes(b"\0\0" * int(rate * tail))
         wavs[name] = path
     silent = folder / "silence.wav"
     with wave.open(str(silent), "wb") as out:
@@ -223,17 +233,29 @@ def _console_error(page, message) -> None:
 
 @pytest.fixture
 def open_page(launch, live_server, speech_wavs):
-    """`open_page(mic="answer", stt="fake", microphone=True)`: a fresh page on a live server.
+    """`open_page(mic="answer", stt="fake", microphone=True)`: a fresh page on a live server
+    (`viewport`, and `timezone`, an IANA name for the browser's clock, are optional).
 
     Each call gets its own browser context (cookies, storage), closed after the test;
     console errors are collected on `page.console_errors`.
     """
     contexts = []
 
-    def make(mic: str = "answer", stt: str = "fake", microphone: bool = True, prefs: bool = True):
+    def make(
+        mic: str = "answer",
+        stt: str = "fake",
+        microphone: bool = True,
+        prefs: bool = True,
+        viewport: dict | None = None,
+        timezone: str | None = None,
+    ):
         server = live_server(stt)
         browser = launch(speech_wavs[mic], microphone=microphone)
-        context = browser.new_context(base_url=server.url, viewport={"width": 1000, "height": 900})
+        context = browser.new_context(
+            base_url=server.url,
+            viewport=viewport or {"width": 1000, "height": 900},
+            timezone_id=timezone,
+        )
         context.set_default_timeout(15000)
         if prefs:
             context.add_init_script(TEST_PREFS)

@@ -18,8 +18,12 @@ once for each segment transcribed while speaking and once for the rest."""
 _names = itertools.count(1)
 
 
-def sign_up(page: Page) -> str:
-    """Create an account through the register form (which signs in); return the name."""
+def sign_up(page: Page, keep_key: bool = True) -> str:
+    """Create an account through the register form (which signs in); return the name.
+
+    The form leads to the recovery key, shown once; `keep_key` confirms it was kept and
+    goes on (otherwise the page is left on the recovery key).
+    """
     name = f"tester{os.getpid()}-{next(_names)}"
     page.goto("/auth/register")
     page.fill("input[name=username]", name)
@@ -27,7 +31,12 @@ def sign_up(page: Page) -> str:
     page.fill("input[name=confirm]", PASSWORD)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_load_state()
-    assert "/auth/register" not in page.url, page.content()
+    assert "/auth/recovery-key" in page.url, page.content()
+    if keep_key:
+        page.get_by_label("I have kept my recovery key somewhere safe").check()
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
+        assert "/auth/" not in page.url, page.content()
     return name
 
 
@@ -66,7 +75,7 @@ def status(page: Page):
 
 
 def expect_complete(page: Page, timeout: float = 60_000) -> None:
-    """Wait until the stage says it is complete."""
+    """Wait until the stage says it is complete (every question answered)."""
     expect(page.locator("#complete-note")).to_contain_text("Stage complete", timeout=timeout)
 
 
@@ -74,6 +83,11 @@ def sign_out(page: Page) -> None:
     """Press Sign out and wait until it is done: it first sends any answer still waiting."""
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("link", name="Sign in")).to_be_visible(timeout=20_000)
+
+
+def expect_ending(page: Page, text: str, timeout: float = 60_000) -> None:
+    """Wait until the stage has ended, saying `text`."""
+    expect(page.locator("#complete-note")).to_contain_text(text, timeout=timeout)
 
 
 def sign_in(page: Page, name: str) -> None:
@@ -94,3 +108,16 @@ def start_at(page: Page, part: str = "prompt-1", stage: str | None = STAGE) -> N
     if stage is not None:
         page.goto(f"/stages/{stage}")
     page.locator(f"li[data-part='{part}'] .play-from").click()
+
+
+def wait_until(page: Page, predicate: str, timeout: float = 15.0) -> None:
+    """Poll a JavaScript function until it returns true.
+
+    Not `page.wait_for_function`: its polling evaluates strings in the page, which the
+    app's Content-Security-Policy (no 'unsafe-eval') refuses.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(predicate):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:g} s: {predicate}")
+        page.wait_for_timeout(100)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
@@ -68,6 +72,14 @@ def test_stage_idle_recording_and_transcript_then_journal(open_page):
     assert_accessible(page, "home, signed in, with progress")
 
 
+def test_the_recovery_key_page(open_page):
+    page = open_page()
+    sign_up(page, keep_key=False)
+    spoken = page.locator("#recovery-key .visually-hidden")  # what a screen reader says
+    expect(spoken).to_have_text(re.compile(r"^Recovery key: (\w \w \w \w, ){7}\w \w \w \w$"))
+    assert_accessible(page, "recovery key")
+
+
 def test_stage_error_state(open_page):
     page = open_page(microphone=False)
     sign_up(page)
@@ -93,3 +105,68 @@ def test_the_stage_reflows_at_200_percent_zoom(open_page, tmp_path):
         assert width <= 1280 // zoom, f"the page scrolls sideways at {zoom * 100}%"
         page.screenshot(path=str(tmp_path / f"stage-{zoom}x.png"), full_page=True)
     page.get_by_role("button", name="Pause").click()
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+# SCREENSHOTS_DIR=... also runs the desktop size and keeps the pictures there.
+VIEWPORTS = [PHONE, DESKTOP] if os.environ.get("SCREENSHOTS_DIR") else [PHONE]
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=lambda v: f"{v['width']}x{v['height']}")
+def test_every_state_of_a_session_on_a_phone(open_page, tmp_path, viewport):
+    """390x844: axe in every state; the content note and help link before the questions; while
+    recording, Pause and Done answering in reach (sticky); a compact header; tap-to-call."""
+    folder = Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path)
+    size = f"{viewport['width']}x{viewport['height']}"
+
+    def shot(name: str) -> None:
+        page.screenshot(path=str(folder / f"stage-{size}-{name}.png"))
+
+    page = open_page(mic="answer", viewport=viewport)
+    sign_up(page)
+    page.goto(f"/stages/{STAGE}")
+    header = page.locator(".site-header").bounding_box()
+    if viewport is PHONE:
+        assert header["height"] < 60, f"the header wraps: {header['height']} px"
+    note = page.locator("#content-note")
+    expect(note).to_be_visible()
+    expect(note.get_by_role("link", name="Get help now")).to_be_visible()
+    shot("1-before-start")
+    assert_accessible(page, f"{size} stage, before start")
+    page.get_by_role("button", name="Start session").click()
+    expect(page.locator("#now-label")).to_contain_text("Intro")
+    shot("2-playing")
+    page.get_by_role("button", name="Pause", exact=True).click()
+    assert_accessible(page, f"{size} stage, narration paused")
+    start_at(page, stage=None)
+    expect(page.locator("#recording-label")).to_have_text("Recording", timeout=20_000)
+    done = page.get_by_role("button", name="Done answering")
+    pause = page.get_by_role("button", name="Pause", exact=True)
+    for button in (done, pause):
+        box = button.bounding_box()
+        assert box and box["y"] + box["height"] <= viewport["height"], "out of reach"
+    shot("3-recording")
+    pause.click()
+    expect(page.locator("#recording-label")).to_have_text("Recording paused")
+    assert_accessible(page, f"{size} stage, recording paused")
+    page.get_by_role("button", name="Resume").click()
+    done.click()
+    expect(page.locator("#answer-text")).to_have_text("a fake transcript", timeout=20_000)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.locator("#answer").scroll_into_view_if_needed()
+    shot("4-saved-transcript-card")
+    page.locator("#answer").get_by_role("button", name="Edit").click()
+    assert_accessible(page, f"{size} stage, transcript card, editing")
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_role("button", name="Resume").click()
+    expect(page.locator("#now-label")).to_contain_text("Question 2", timeout=15_000)
+    page.get_by_role("button", name="Skip question").click()
+    expect(page.locator("#complete-note")).to_contain_text("You answered 1 of 2", timeout=20_000)
+    expect(page.get_by_role("button", name="Answer Question 2 now")).to_be_visible()
+    shot("5-ending")
+    assert_accessible(page, f"{size} stage, ending")
+    page.goto("/help")
+    expect(page.get_by_role("link", name=re.compile("^Call 112"))).to_have_attribute(
+        "href", "tel:112"
+    )

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import STAGE, sign_in, sign_out, sign_up, wait_for_entries
+from tests.browser.support import STAGE, sign_in, sign_out, sign_up, wait_for_entries, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -50,7 +50,7 @@ def test_sign_out_sends_waiting_answers_or_asks_then_forgets_this_person(open_pa
 
     page.once("dialog", dismiss)
     page.get_by_role("button", name="Sign out").click()
-    page.wait_for_function("() => !document.querySelector('form[data-signout] button').disabled")
+    wait_until(page, "() => !document.querySelector('form[data-signout] button').disabled")
     assert questions and questions[0].startswith("1 answer has not reached the server")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()  # still signed in
 

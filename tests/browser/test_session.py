@@ -16,6 +16,7 @@ from tests.browser.support import (
     STAGE,
     entries,
     expect_complete,
+    expect_ending,
     sign_in,
     sign_out,
     sign_up,
@@ -23,6 +24,7 @@ from tests.browser.support import (
     start_session,
     status,
     wait_for_entries,
+    wait_until,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -95,8 +97,9 @@ def test_a_whole_stage_completes_hands_free_after_one_click(open_page):
     expect(page.locator("#answer-title")).to_have_text("Saved to your journal")
     first = page.locator("#answer-text").inner_text()
     assert wer(PHRASES["answer"], first) <= 0.2, first
-    # The first answer's transcript stays until the second one replaces it.
-    expect(page.locator("#now-label")).to_contain_text("Question 2")
+    # The first answer's transcript stays until the second one replaces it; the next question
+    # comes after the beat (the announcement said, then a few seconds of quiet).
+    expect(page.locator("#now-label")).to_contain_text("Question 2", timeout=15_000)
     expect(page.locator("#answer-text")).to_have_text(first)
     expect_complete(page)
     found = wait_for_entries(page, 2)
@@ -131,12 +134,19 @@ def test_voice_command_repeat_plays_the_question_again_and_saves_nothing(open_pa
 
 
 def test_voice_command_skip_moves_on_and_saves_nothing(open_page):
-    """ "Next question" (the skip command) at each prompt: the stage ends, no entry saved."""
+    """ "Next question" (the skip command) at each prompt: the stage ends, no entry saved, and
+    the ending says so: no "Stage complete", no praise; the closing's unanswered variant."""
     page = open_page(mic="skip", stt="whisper")
+    page.add_init_script(TRACK_PLAYS)
     sign_up(page)
     posts = recorder(page)
     start_session(page)
-    expect_complete(page)
+    expect_ending(page, "None of the 2 questions has an answer yet")
+    expect(page.locator("#complete-note")).not_to_contain_text("complete")
+    expect(page.get_by_role("button", name="Answer Question 1 now")).to_be_visible()
+    variant = page.locator("li[data-part='closing']").get_attribute("data-audio-unanswered")
+    assert variant in page.evaluate("window.__plays")
+    assert plays_of(page, "closing") == 0
     assert len(posts["commands"]) == 2  # one "skip" per question
     assert posts["entries"] == []
     assert entries(page) == []
@@ -206,8 +216,9 @@ def test_microphone_refused_shows_an_alert_and_typing_still_works(open_page):
     field.fill("I noticed that I was calm.")
     page.locator("li[data-part='prompt-1']").get_by_role("button", name="Save typed answer").click()
     expect(page.locator("#answer-text")).to_have_text("I noticed that I was calm.")
-    # The session goes on to the next question, where the microphone is refused again.
-    expect(page.locator("#now-label")).to_contain_text("Question 2")
+    # After the beat the session goes on to the next question, where the microphone is
+    # refused again.
+    expect(page.locator("#now-label")).to_contain_text("Question 2", timeout=15_000)
     expect(page.locator("#typed-prompt-2")).to_be_focused(timeout=20_000)
     found = wait_for_entries(page, 1)
     assert found[0]["kind"] == "typed" and found[0]["transcript"] == "I noticed that I was calm."
@@ -420,7 +431,7 @@ def test_the_session_works_under_a_strict_content_security_policy(open_page):
         " {textContent: 'window.__inline = 1'}))"
     )
     assert page.evaluate("window.__inline") is None
-    page.wait_for_function("window.__csp.length === 1")  # the report event comes a bit later
+    wait_until(page, "() => window.__csp.length === 1")  # the report event comes a bit later
 
 
 def test_narration_that_cannot_be_played_pauses_the_session_with_an_alert(open_page):

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.helpers import AuthActions
-from tests.journal_factory import STAGE, user_id
+from tests.journal_factory import STAGE, data_key, opened, user_id
 from voiceguide.extensions import db
-from voiceguide.jobs.segments import WAIT_FOR_RUNNING_S, transcribe_segment
+from voiceguide.jobs.segments import WAIT_FOR_RUNNING_S, segment_text, transcribe_segment
 from voiceguide.jobs.transcription import transcribe_entry
+from voiceguide.journal import sealed
 from voiceguide.journal.recordings import store
 from voiceguide.models import Entry, StreamSegment
 from voiceguide.speech import registry
@@ -33,6 +34,7 @@ def streamed(app, client, tone_uploads):
     class Streamed:
         id = stream["id"]
         owner = user_id(app, "alice")
+        key = data_key(app)
 
         @staticmethod
         def put(number):
@@ -47,13 +49,14 @@ def streamed(app, client, tone_uploads):
         @staticmethod
         def segment(number, start, end, status="done", text=None, audio=b"\0\0" * 1600):
             with app.app_context():
+                context = sealed.stream_context(stream["id"], f"segment/{number}")
                 row = StreamSegment(
                     stream_id=stream["id"], number=number, start_s=start, end_s=end,
-                    status=status, text=text,
+                    status=status, text_sealed=sealed.seal_in(Streamed.key, context, text),
                 )  # fmt: skip
                 db.session.add(row)
                 db.session.commit()
-                store().put_segment_audio(Streamed.owner, stream["id"], number, audio)
+                store().put_segment_audio(Streamed.owner, stream["id"], number, audio, Streamed.key)
                 return row.id
 
     return Streamed
@@ -85,7 +88,7 @@ def transcribed(app, streamed, *segments) -> tuple[Entry, object]:
     engine = fake(app)
     with app.app_context():
         transcribe_entry(entry_id)
-        entry = db.session.get(Entry, entry_id)
+        entry = opened(db.session.get(Entry, entry_id))
         db.session.expunge(entry)
     return entry, engine
 
@@ -122,7 +125,8 @@ def test_the_segment_job_transcribes_once_with_the_text_before_it(app, streamed)
     with app.app_context():
         transcribe_segment(second)
         row = db.session.get(StreamSegment, second)
-        assert (row.status, row.text) == ("done", "a fake transcript")
+        assert row.status == "done"
+        assert segment_text(row, streamed.key) == "a fake transcript"
         assert engine.context == "I trusted"
         assert engine.seconds == pytest.approx(0.3)
         calls = engine.calls

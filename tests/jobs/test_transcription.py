@@ -17,12 +17,14 @@ import pytest
 
 import tests.fakes
 from tests.fakes import FakeSTT, tone_wav
+from tests.journal_factory import opened, unlock
 from voiceguide import cli
+from voiceguide.errors import JournalDamaged
 from voiceguide.extensions import db
 from voiceguide.jobs import backends, queue
 from voiceguide.jobs import transcription as jobs
 from voiceguide.journal import entries as journal
-from voiceguide.journal import recordings
+from voiceguide.journal import recordings, sealed
 from voiceguide.models import Entry, User, utcnow
 from voiceguide.speech.base import EngineUnavailableError, SpeechError
 
@@ -37,6 +39,7 @@ def add_spoken(app, seconds: float = 0.5) -> int:
             user = User(username="alice", password_hash="not-a-real-hash")
             db.session.add(user)
             db.session.commit()
+        unlock(user)
         stage, part = journal.find_prompt("identify-the-root", "prompt-1")
         entry, _ = journal.create_spoken_entry(
             user, stage, part, str(uuid.uuid4()), io.BytesIO(tone_wav(seconds))
@@ -46,7 +49,7 @@ def add_spoken(app, seconds: float = 0.5) -> int:
 
 def get(app, entry_id: int) -> Entry:
     with app.app_context():
-        entry = db.session.get(Entry, entry_id)
+        entry = opened(db.session.get(Entry, entry_id))
         db.session.expunge(entry)
         return entry
 
@@ -182,11 +185,36 @@ def test_other_failures_end_failed_for_a_person(app, scripted, error, reason):
 def test_recording_that_no_longer_decodes(app):
     entry_id = add_spoken(app)
     with app.app_context():
-        recordings.store().find(db.session.get(Entry, entry_id).recording_path).write_bytes(
-            b"RIFF broken"
-        )
+        entry = db.session.get(Entry, entry_id)
+        cipher = sealed.RecordingCipher(unlock(entry.owner))
+        with recordings.store().find(entry.recording_path).open("wb") as out:
+            cipher.seal(io.BytesIO(b"RIFF broken"), out, entry.recording_path)
     run(app, entry_id)
     assert (get(app, entry_id).status, get(app, entry_id).error) == ("failed", jobs.UNDECODABLE)
+    assert get(app, entry_id).job_key is None  # the job ended: its key copy is gone
+
+
+def test_a_tampered_recording_fails_loudly_and_is_logged(app, caplog):
+    entry_id = add_spoken(app)
+    with app.app_context():
+        path = recordings.store().find(db.session.get(Entry, entry_id).recording_path)
+        data = bytearray(path.read_bytes())
+        data[-20] ^= 1
+        path.write_bytes(bytes(data))
+    run(app, entry_id)
+    entry = get(app, entry_id)
+    assert (entry.status, entry.error) == ("failed", JournalDamaged.default_message)
+    assert entry.job_key is None
+    assert "ciphertext failed to open" in caplog.text
+
+
+def test_a_job_without_its_key_fails_and_says_so(app):
+    entry_id = add_spoken(app)
+    with app.app_context():
+        db.session.get(Entry, entry_id).job_key = None
+        db.session.commit()
+    run(app, entry_id)
+    assert (get(app, entry_id).status, get(app, entry_id).error) == ("failed", jobs.LOCKED)
 
 
 def set_processing(app, entry_id: int, ago: timedelta) -> None:

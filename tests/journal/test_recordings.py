@@ -18,11 +18,16 @@ from voiceguide.errors import (
     UnsupportedFormat,
     UploadError,
 )
+from voiceguide.journal import sealed
 from voiceguide.journal.recordings import LOCK_FILE, RecordingStore
+from voiceguide.journal.sealed import RecordingCipher
 from voiceguide.speech.audio import ffmpeg_exe
 from voiceguide.uploads import FORMATS
 
 MB = 1024 * 1024
+
+
+CIPHER = RecordingCipher(os.urandom(32))
 
 
 @pytest.fixture
@@ -31,7 +36,9 @@ def store(tmp_path) -> RecordingStore:
 
 
 def receive(store: RecordingStore, data: bytes, max_seconds: float = 600):
-    return store.receive(7, io.BytesIO(data), max_bytes=25 * MB, max_seconds=max_seconds)
+    return store.receive(
+        7, io.BytesIO(data), max_bytes=25 * MB, max_seconds=max_seconds, cipher=CIPHER
+    )
 
 
 def leftovers(store: RecordingStore) -> list[str]:
@@ -53,7 +60,10 @@ def test_received_file_is_kept_under_the_owner(store, tone_uploads, fmt):
     assert stored.mimetype == mimetype
     assert stored.name.startswith("7/") and stored.name.endswith(extension)
     assert stored.seconds == pytest.approx(1.0, abs=0.1)
-    assert store.find(stored.name).read_bytes() == data
+    on_disk = store.find(stored.name).read_bytes()
+    assert sealed.is_sealed(on_disk) and data[:12] not in on_disk  # only the sealed form
+    with store.open(stored.name, CIPHER) as recording:
+        assert recording.read() == data
     assert leftovers(store) == [stored.name]  # no temporary file left beside it
 
 
@@ -82,7 +92,9 @@ class Endless(io.RawIOBase):
 def test_size_limit_enforced_while_reading(store):
     stream = Endless()
     with pytest.raises(TooLarge) as caught:
-        store.receive(7, io.BufferedReader(stream), max_bytes=1 * MB, max_seconds=600)
+        store.receive(
+            7, io.BufferedReader(stream), max_bytes=1 * MB, max_seconds=600, cipher=CIPHER
+        )
     assert caught.value.code == "too_large"
     assert "limit is 1 MB" in caught.value.message
     assert stream.read_bytes < 2 * MB

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from tests.fakes import tone_wav
+from tests.journal_factory import unlock
 from voiceguide.errors import TooLarge
 from voiceguide.extensions import db
 from voiceguide.jobs import queue
@@ -29,6 +30,7 @@ def ctx(app):
         user = User(username="alice", password_hash="not-a-real-hash")
         db.session.add(user)
         db.session.commit()
+        unlock(user)
         yield user
 
 

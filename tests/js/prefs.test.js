@@ -12,7 +12,11 @@ import {
 } from '../../voiceguide/static/js/prefs.js';
 import { installStorage } from './storage.js';
 
-const CHOICES = { rates: [0.75, 1, 1.25, 1.5], pauses: [1.5, 2, 3, 5, 10, null] };
+const CHOICES = {
+  rates: [0.75, 1, 1.25, 1.5],
+  pauses: [1.5, 2, 3, 5, 10, null],
+  giveUps: [30, 60, 120, 300, null],
+};
 let storage;
 
 beforeEach(() => {
@@ -99,12 +103,13 @@ describe('stepRate', () => {
 
 describe('parseChoices', () => {
   test('reads the JSON the template writes', () => {
-    assert.deepEqual(parseChoices(JSON.stringify(CHOICES)), CHOICES);
+    const { giveUps, ...rest } = CHOICES; // the template writes Python's name, give_ups
+    assert.deepEqual(parseChoices(JSON.stringify({ ...rest, give_ups: giveUps })), CHOICES);
   });
 
   test('missing or broken: no choices (so nothing stored passes cleaning)', () => {
     for (const json of [undefined, '', '{', '{"rates": 1}']) {
-      assert.deepEqual(parseChoices(json), { rates: [], pauses: [] });
+      assert.deepEqual(parseChoices(json), { rates: [], pauses: [], giveUps: [] });
     }
   });
 });

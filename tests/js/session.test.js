@@ -64,7 +64,7 @@ function fakeView(parts) {
   });
 }
 
-function makeSession(parts, { signedIn = false, handsFree = true } = {}) {
+function makeSession(parts, { signedIn = false, handsFree = true, outbox = {}, answered } = {}) {
   const view = fakeView(parts);
   const player = new FakePlayer();
   const saved = [];
@@ -78,10 +78,11 @@ function makeSession(parts, { signedIn = false, handsFree = true } = {}) {
       reminderSeconds: 20,
       giveUpSeconds: 30,
       choices: CHOICES,
+      answered,
     },
     view,
     player,
-    outbox: {},
+    outbox,
     prefs: { rate: 1, handsFree, pauseSeconds: 3, shortcuts: true },
     savePrefs: (change) => saved.push(change),
   });
@@ -96,13 +97,12 @@ async function until(check, ms = 3000) {
   }
 }
 
-let storage;
 beforeEach(() => {
-  storage = installStorage();
+  installStorage();
 });
 
 test('start plays each part in turn, and the end of the last one completes the stage', async () => {
-  const { session, player } = makeSession([
+  const { session, player, view } = makeSession([
     ['intro', 'intro'],
     ['closing', 'closing'],
   ]);
@@ -115,7 +115,10 @@ test('start plays each part in turn, and the end of the last one completes the s
   assert.equal(session.index, 1);
   await player.end();
   assert.equal(session.state, 'done');
-  assert.ok(storage.getItem('voiceguide:complete::p:s'), 'the completion is remembered');
+  await settle();
+  const ending = view.shown.find(([name]) => name === 'showEnding');
+  assert.ok(ending, 'the ending is shown');
+  assert.equal(ending[1].signedIn, false);
 });
 
 test('pause during narration holds the audio; resume plays on from there', () => {
@@ -222,4 +225,142 @@ test('speed steps stop at the slowest and fastest choices', () => {
   assert.equal(player.rate, 1.5);
   for (let i = 0; i < 5; i++) session.changeRate(-1);
   assert.equal(player.rate, 0.75);
+});
+
+// ---- turn-taking: nothing said is lost, Skip skips what is playing, the ending is true ------
+
+// A recording as the session sees it: the test says whether the person has spoken.
+function fakeRecording(spoke) {
+  const calls = [];
+  return {
+    spoke,
+    calls,
+    pause: () => calls.push('pause'),
+    resume: () => calls.push('resume'),
+    leave: () => calls.push('leave'),
+    cancel: () => calls.push('cancel'),
+    finish: () => calls.push('finish'),
+  };
+}
+
+const QUESTIONS = [
+  ['intro', 'intro'],
+  ['q1', 'prompt'],
+  ['q2', 'prompt'],
+  ['closing', 'closing'],
+];
+
+test("Skip during a question's narration goes straight to its answer turn", async () => {
+  const { session, player } = makeSession(QUESTIONS, { signedIn: true });
+  session.start({ at: 1 });
+  assert.equal(player.playing.url, '/a/q1');
+  session.skip();
+  await settle();
+  assert.equal(session.index, 1, 'still the same question');
+  assert.equal(session.state, 'answering');
+  assert.equal(player.calls.filter(([, url]) => url === '/a/q1').length, 1, 'not read again');
+});
+
+test('Skip during an answer turn moves on; what was said is kept, never cancelled', async () => {
+  const { session, player, view } = makeSession(QUESTIONS, { signedIn: true });
+  session.start({ at: 1 });
+  await player.end();
+  assert.equal(session.state, 'answering');
+  const recording = fakeRecording(true);
+  session.recording = /** @type {any} */ (recording);
+  session.skip();
+  assert.deepEqual(recording.calls, ['leave']);
+  assert.equal(session.index, 2);
+  assert.equal(player.playing.url, '/a/q2');
+  // Nothing said: the question is skipped, and the page says so.
+  await player.end();
+  const silent = fakeRecording(false);
+  session.recording = /** @type {any} */ (silent);
+  session.skipQuestion();
+  assert.deepEqual(silent.calls, ['leave']);
+  assert.equal(session.index, 3);
+  assert.ok(view.shown.some(([name, text]) => name === 'announce' && /Playing/.test(text)));
+});
+
+test('Pause during an answer holds the recording; Resume continues the same one', async () => {
+  const { session, player } = makeSession(QUESTIONS, { signedIn: true });
+  session.start({ at: 1 });
+  await player.end();
+  const recording = fakeRecording(true);
+  session.recording = /** @type {any} */ (recording);
+  session.pause();
+  assert.equal(session.state, 'paused');
+  assert.deepEqual(session.pausedAt, { index: 1, phase: 'recording' });
+  session.resume();
+  assert.equal(session.state, 'answering');
+  assert.deepEqual(recording.calls, ['pause', 'resume'], 'held and continued, never left');
+  // Done answering while paused: it resumes first, then finishes (the answer is kept).
+  session.pause();
+  session.finishAnswer();
+  assert.deepEqual(recording.calls, ['pause', 'resume', 'pause', 'resume', 'finish']);
+});
+
+test('Record again drops the take only when the person asks, and says so', async () => {
+  const { session, player, view } = makeSession(QUESTIONS, { signedIn: true });
+  session.start({ at: 1 });
+  await player.end();
+  const recording = fakeRecording(true);
+  session.recording = /** @type {any} */ (recording);
+  session.rerecord();
+  assert.equal(recording.calls[0], 'cancel');
+  assert.match(view.note + view.shown.map(String).join(' '), /that take is not kept/);
+});
+
+test("a turn left after speaking sends the words as that question's answer", async () => {
+  const added = [];
+  const outbox = {
+    settle: () => new Promise(() => {}),
+    add: async (record) => added.push(record),
+  };
+  const { session } = makeSession(QUESTIONS, { signedIn: true, outbox });
+  session.keepLeftAnswer(
+    { id: 'q1', title: 'Question 1' },
+    { blob: new Blob(['x']), type: 'audio/webm', seconds: 9, speechSeconds: 7, spoke: true },
+  );
+  await settle();
+  assert.equal(added.length, 1);
+  assert.equal(added[0].prompt, 'q1');
+  assert.equal(added[0].maybeCommand, false, 'seven seconds of speech is an answer');
+  assert.equal(session.unanswered(), false, 'the closing will not say nothing was answered');
+});
+
+test('voice commands: go back, resume and answer now reopen a turn; read it back', async () => {
+  const { session, player } = makeSession(QUESTIONS, { signedIn: true });
+  session.start({ at: 2 });
+  assert.equal(session.command('back'), true);
+  assert.equal(player.playing.url, '/a/q1');
+  assert.equal(session.command('answer'), true);
+  assert.equal(session.state, 'answering');
+  session.lastEntry = { id: 5, prompt: 'q1' };
+  session.cfg.entriesUrl = '/api/entries';
+  assert.equal(session.command('read-back'), true);
+  await settle();
+  assert.equal(player.playing.url, '/api/entries/5/speech');
+});
+
+test('the closing has its variant when no question has an answer', () => {
+  const { session } = makeSession(QUESTIONS, { signedIn: true, answered: ['q2'] });
+  assert.equal(session.unanswered(), false);
+  assert.equal(makeSession(QUESTIONS, { signedIn: true }).session.unanswered(), true);
+});
+
+test('the ending counts the journal, not the visit: the server is asked', async () => {
+  globalThis.fetch = async () => ({
+    ok: true,
+    json: async () => ({ stages: [{ id: 's', answered_prompts: ['q1'] }] }),
+  });
+  try {
+    const { session } = makeSession(QUESTIONS, { signedIn: true });
+    session.cfg.progressUrl = '/api/progress';
+    const ending = await session.ending();
+    assert.equal(ending.answered, 1);
+    assert.deepEqual(ending.missing, [{ title: 'q2', index: 2 }]);
+  } finally {
+    delete globalThis.fetch;
+  }
 });

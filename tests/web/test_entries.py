@@ -15,6 +15,7 @@ from tests.journal_factory import (
     STAGE,
     add_entry,
     count,
+    opened,
     recording_path,
     user_id,
 )
@@ -192,7 +193,7 @@ def test_correction_keeps_the_machine_text(app, client, api):
     assert body["transcript"] == "I trusted him"
     assert body["machine_transcript"] == "I trussed him"
     with app.app_context():
-        row = db.session.get(Entry, entry)
+        row = opened(db.session.get(Entry, entry))
         assert (row.machine_transcript, row.corrected_transcript) == (
             "I trussed him",
             "I trusted him",
@@ -209,7 +210,7 @@ def test_bad_corrections_are_refused(app, api, body):
     assert response.status_code == 400
     assert "error" in response.get_json()
     with app.app_context():
-        assert db.session.get(Entry, entry).corrected_transcript == "kept"
+        assert opened(db.session.get(Entry, entry)).corrected_transcript == "kept"
 
 
 def test_delete_removes_the_row_and_the_recording(app, client, api):

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 import pytest
 
 from tests.helpers import AuthActions
-from tests.journal_factory import AUDIO_BYTES, STAGE, add_entry, recording_path, user_id
+from tests.journal_factory import (
+    AUDIO_BYTES,
+    STAGE,
+    add_entry,
+    opened,
+    recording_bytes,
+    user_id,
+)
 from voiceguide.extensions import db
 from voiceguide.models import Entry
 
@@ -72,9 +79,9 @@ def _untouched(people: TwoPeople) -> None:
         spoken = db.session.get(Entry, people.spoken)
         typed = db.session.get(Entry, people.typed)
         assert spoken is not None and typed is not None
-        assert spoken.transcript == SECRET
-        assert typed.transcript == SECRET + ", typed"
-    assert recording_path(people.app, people.spoken).read_bytes() == AUDIO_BYTES
+        assert opened(spoken).transcript == SECRET
+        assert opened(typed).transcript == SECRET + ", typed"
+    assert recording_bytes(people.app, people.spoken) == AUDIO_BYTES
 
 
 @pytest.mark.parametrize(("method", "path", "send"), ENTRY_ROUTES)

@@ -17,6 +17,7 @@ from tests.journal_factory import (
     STAGE,
     add_entry,
     count,
+    opened,
     recording_path,
     user_id,
 )
@@ -54,6 +55,7 @@ def test_journal_groups_by_stage_in_program_order_then_day(app, client, owner):
     add_entry(app, owner, corrected="Root answer, yesterday", created_at=now - timedelta(days=1))
     add_entry(app, owner, machine="Root answer, today", recording=AUDIO_BYTES, created_at=now)
     html = client.get("/journal").get_data(as_text=True)
+    html = html[html.index('id="all-answers"') :]  # after the newest answers
     root = html.index("Stage 1: Finding the Root")
     boundaries = html.index("Stage 5: Setting Boundaries")
     assert root < html.index("Root answer, yesterday") < html.index("Root answer, today")
@@ -61,7 +63,22 @@ def test_journal_groups_by_stage_in_program_order_then_day(app, client, owner):
     assert html.count('class="journal-day"') == 3
     assert "Think back to a time when your trust was broken." in html
     assert html.count("<audio controls") == 1
-    assert html.count("/edit") == 3 and html.count("/delete") >= 3
+    assert html.count(">Edit<") == 3 and html.count("/delete") >= 3
+    assert html.count(">Correct it<") == 1  # the machine transcript, not yet checked
+
+
+def test_the_journal_opens_on_the_newest_answers(app, client, owner):
+    now = datetime.now(UTC)
+    for days in (4, 3, 2, 1):
+        add_entry(app, owner, corrected=f"{days} days old", created_at=now - timedelta(days=days))
+    html = client.get("/journal").get_data(as_text=True)
+    newest = html[html.index('id="newest-title"') : html.index('id="all-answers"')]
+    assert newest.index("1 days old") < newest.index("2 days old") < newest.index("3 days old")
+    assert "4 days old" not in newest  # three, then everything by stage
+    assert html.index('role="search"') < html.index('id="newest-title"')
+    assert html.index('id="all-answers"') < html.index('id="progress-title"')
+    filtered = client.get("/journal?q=old").get_data(as_text=True)
+    assert 'id="newest-title"' not in filtered
 
 
 def test_progress_counts_stages_with_every_question_answered(app, client, owner):
@@ -71,7 +88,7 @@ def test_progress_counts_stages_with_every_question_answered(app, client, owner)
     html = client.get("/journal").get_data(as_text=True)
     assert "You have completed 1 of 7 stages." in html
     assert '<progress max="7" value="1"' in html
-    assert "3 of 3 questions answered (complete)" in html
+    assert "3 of 3 questions answered: complete" in html
     assert "1 of 3 questions answered" in html
 
 
@@ -133,7 +150,7 @@ def test_edit_form_saves_a_correction_and_keeps_the_machine_text(app, client, au
     assert response.status_code == 303
     assert response.headers["Location"] == f"/journal#entry-{entry}"
     with app.app_context():
-        row = db.session.get(Entry, entry)
+        row = opened(db.session.get(Entry, entry))
         assert row.machine_transcript == "I could not trussed anyone"
         assert row.transcript == "I could not trust anyone"
     response = client.post(
@@ -249,9 +266,9 @@ def test_empty_journal_exports_cleanly(client, owner):
 
 
 def test_unknown_export_format_is_refused(client, owner):
-    response = client.get("/journal/export?format=pdf")
+    response = client.get("/journal/export?format=docx")
     assert response.status_code == 400
-    assert "json, md or zip" in response.get_data(as_text=True)
+    assert "json, md, zip, html, pdf" in response.get_data(as_text=True)
 
 
 def test_privacy_page_says_what_where_who_and_how(client):

@@ -57,6 +57,7 @@ def test_every_default_limit_is_a_valid_limit_a_person_never_meets():
         "COMMAND_RATE_LIMIT",
         "RETRY_RATE_LIMIT",
         "EXPORT_RATE_LIMIT",
+        "READBACK_RATE_LIMIT",
         "PASSWORD_CHECK_RATE_LIMIT",
     ):
         per_minute = [lim for lim in parse_many(settings[name]) if lim.get_expiry() == 60]
@@ -123,6 +124,15 @@ def test_retries_are_limited(make_app):
         )
     response = alice.client.post(f"/api/entries/{entry}/retry", headers=alice.headers())
     assert_limited(response, "retried")
+
+
+def test_answers_read_aloud_are_limited(make_app):
+    app = make_app(READBACK_RATE_LIMIT="2 per minute")
+    alice = signed_up(app)
+    entry = add_entry(app, user_id(app, "alice"), machine=None, corrected="typed")
+    for _ in range(2):  # the fake narration engine is not an offline one: 409, still counted
+        assert alice.client.get(f"/api/entries/{entry}/speech").status_code in (200, 409)
+    assert_limited(alice.client.get(f"/api/entries/{entry}/speech"), "read aloud")
 
 
 def test_exports_are_limited(make_app):

@@ -13,7 +13,7 @@ def test_signed_out_is_401_json(client):
 
 def test_defaults_are_empty_then_changes_merge(client, auth):
     auth.register()
-    assert client.get("/api/preferences").get_json() == {"session": {}}
+    assert client.get("/api/preferences").get_json()["session"] == {}
     response = client.put(
         "/api/preferences", json={"session": {"rate": 1.25}}, headers=auth.headers()
     )
@@ -24,8 +24,8 @@ def test_defaults_are_empty_then_changes_merge(client, auth):
         headers=auth.headers(),
     )
     expected = {"rate": 1.25, "handsFree": False, "pauseSeconds": None}
-    assert response.get_json() == {"session": expected}
-    assert client.get("/api/preferences").get_json() == {"session": expected}
+    assert response.get_json()["session"] == expected
+    assert client.get("/api/preferences").get_json()["session"] == expected
     # The stage page hands them to the session script.
     page = client.get("/stages/identify-the-root").get_data(as_text=True)
     stored = '{"handsFree": false, "pauseSeconds": null, "rate": 1.25}'
@@ -42,6 +42,9 @@ def test_defaults_are_empty_then_changes_merge(client, auth):
         {"session": {"volume": 11}},
         {"session": "fast"},
         ["rate"],
+        {"timeZone": "Mars/Olympus_Mons"},
+        {"timeZone": 2},
+        {},
     ],
 )
 def test_bad_values_are_400(client, auth, body):
@@ -49,7 +52,7 @@ def test_bad_values_are_400(client, auth, body):
     response = client.put("/api/preferences", json=body, headers=auth.headers())
     assert response.status_code == 400
     assert response.get_json()["error"]
-    assert client.get("/api/preferences").get_json() == {"session": {}}
+    assert client.get("/api/preferences").get_json()["session"] == {}
 
 
 def test_without_the_csrf_token_it_is_refused(client, auth):
@@ -62,4 +65,15 @@ def test_each_person_has_their_own(client, auth):
     client.put("/api/preferences", json={"session": {"rate": 1.5}}, headers=auth.headers())
     auth.logout()
     auth.register("bob")
-    assert client.get("/api/preferences").get_json() == {"session": {}}
+    assert client.get("/api/preferences").get_json()["session"] == {}
+
+
+def test_the_time_zone_is_kept_and_handed_to_pages(client, auth):
+    auth.register()
+    assert client.get("/api/preferences").get_json()["timeZone"] == "UTC"
+    response = client.put(
+        "/api/preferences", json={"timeZone": "Pacific/Auckland"}, headers=auth.headers()
+    )
+    assert response.status_code == 200
+    assert response.get_json() == {"session": {}, "timeZone": "Pacific/Auckland"}
+    assert 'data-time-zone="Pacific/Auckland"' in client.get("/journal").get_data(as_text=True)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.helpers import AuthActions
-from tests.journal_factory import STAGE, count, user_id
+from tests.journal_factory import STAGE, count, data_key, user_id
 from voiceguide.extensions import db
 from voiceguide.jobs.transcription import due_entry_ids
 from voiceguide.journal.recordings import store
@@ -34,6 +34,7 @@ def stream_api(app, client):
 
     class Api:
         owner = user_id(app, "alice")
+        key = data_key(app)
         auth_headers = headers
 
         @staticmethod
@@ -131,7 +132,7 @@ def test_a_repeated_chunk_is_acknowledged_again_and_a_different_one_refused(app,
     other = api.put(stream["id"], 0, WEBM_MAGIC + b"different")
     assert (other.status_code, other.get_json()["code"]) == (409, "chunk_mismatch")
     with app.app_context():
-        assert store().open_chunks(api.owner, stream["id"], [0]).read() == first  # kept
+        assert store().open_chunks(api.owner, stream["id"], [0], api.key).read() == first  # kept
 
 
 @pytest.mark.parametrize(
@@ -248,7 +249,7 @@ def test_recovery_keeps_an_open_streams_chunks_and_removes_a_closed_ones(app, ap
     closed = api.open().get_json()  # the same question: `live` is closed
     with app.app_context():
         # As a crash after the closing commit, before its chunks were removed, leaves it:
-        store().put_chunk(api.owner, live["id"], 0, webm[:500])
+        store().put_chunk(api.owner, live["id"], 0, webm[:500], api.key)
     api.put(closed["id"], 0, webm[:500])
     with app.app_context():
         removed = remove_leftovers()
@@ -266,3 +267,19 @@ def test_a_discarded_stream_leaves_no_chunk_and_no_entry(app, client, api, webm)
     assert api.finish(stream["id"], 1).get_json()["code"] == "stream_closed"
     with app.app_context():
         assert due_entry_ids() == []  # nothing left for the idle sweep either
+
+
+def test_asking_about_an_open_stream_keeps_it_from_the_idle_sweep(app, client, api, webm):
+    """A recording held by Pause sends no chunk; the page asks about its stream instead."""
+    stream = api.open().get_json()
+    api.put(stream["id"], 0, webm)
+    with app.app_context():
+        db.session.execute(
+            update(AnswerStream).values(last_chunk_at=utcnow() - timedelta(seconds=121))
+        )
+        db.session.commit()
+    asked = client.get(f"/api/streams/{stream['id']}")
+    assert asked.status_code == 200 and asked.get_json()["open"] is True
+    with app.app_context():
+        assert due_entry_ids() == [] and count(app) == 0  # not taken for a closed tab
+    assert api.put(stream["id"], 1, webm[:10]).status_code == 201

@@ -25,13 +25,16 @@ _SCOPE = "sign-in-failures"
 
 def failures(username: str) -> int:
     """Failed sign-ins on this account name in the last window, from every address."""
+    if not limiter.enabled:  # RATELIMIT_ENABLED off: no storage, nothing counted
+        return 0
     stats = limiter.limiter.get_window_stats(_FAILURES, _SCOPE, username)
     return _FAILURES.amount - stats.remaining
 
 
 def count_failure(username: str) -> None:
     """One more failed sign-in on this name."""
-    limiter.limiter.hit(_FAILURES, _SCOPE, username)
+    if limiter.enabled:
+        limiter.limiter.hit(_FAILURES, _SCOPE, username)
 
 
 def slow_down_if_attacked(username: str) -> float:

@@ -5,6 +5,10 @@ claims the row atomically, so a second delivery does nothing. Its result is a dr
 a head start: the entry's own job joins the segments that are done and transcribes only
 the rest (jobs/transcription.py), so a segment that fails or is never run costs time,
 never words.
+
+The job opens the segment's sealed audio with the data key its stream keeps wrapped for
+it (answer_streams.job_key), removes that audio once read, and seals the segment's text
+under the same key, bound to the stream and the segment's number.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from collections.abc import Iterable
 from flask import current_app
 from sqlalchemy import delete, select, update
 
+from ..accounts import keys
+from ..errors import JournalDamaged
 from ..extensions import db
-from ..journal import recordings
+from ..journal import recordings, sealed
 from ..models import AnswerStream, Entry, EntryStatus, StreamSegment
 from ..speech import registry
 from ..speech.base import NoSpeechError, Pcm, SpeechError
@@ -42,25 +48,31 @@ def transcribe_segment(segment_id: int) -> None:
     stream = db.session.get(AnswerStream, segment.stream_id) if segment else None
     if segment is None or stream is None:
         return
-    audio = recordings.store().segment_audio(stream.user_id, stream.id, segment.number)
+    store = recordings.store()
+    try:
+        key = keys.unwrap_for_job(stream.job_key, stream.user_id, stream.id, "stream")
+        audio = store.segment_audio(stream.user_id, stream.id, segment.number, key)
+    except (keys.WrongKey, JournalDamaged):  # closed meanwhile (its key goes), or damaged
+        audio = None
     if audio is None:  # the stream was finished first: the entry's job covers it
         _record(segment_id, EntryStatus.FAILED, None)
         return
+    store.delete_segment_audio(stream.user_id, stream.id, segment.number)
     try:
-        text = _transcribe(Pcm(audio), context_before(segment))
+        text = _transcribe(Pcm(audio), context_before(segment, key))
     except NoSpeechError:
         text = ""
     except SpeechError:
         current_app.logger.warning("segment %s: not transcribed", segment_id, exc_info=True)
         _record(segment_id, EntryStatus.FAILED, None)
         return
-    _record(segment_id, EntryStatus.DONE, text)
+    _record(segment_id, EntryStatus.DONE, _seal(key, segment, text))
 
 
-def context_before(segment: StreamSegment) -> str:
+def context_before(segment: StreamSegment, key: bytes) -> str:
     """The text of the segments before this one that are done, joined."""
-    texts = db.session.scalars(
-        select(StreamSegment.text)
+    before = db.session.scalars(
+        select(StreamSegment)
         .where(
             StreamSegment.stream_id == segment.stream_id,
             StreamSegment.number < segment.number,
@@ -68,7 +80,20 @@ def context_before(segment: StreamSegment) -> str:
         )
         .order_by(StreamSegment.number)
     )
-    return join_texts(texts)
+    return join_texts(segment_text(s, key) for s in before)
+
+
+def segment_text(segment: StreamSegment, key: bytes) -> str | None:
+    """A segment's transcript, opened with its owner's data key."""
+    return sealed.open_in(key, _context(segment), segment.text_sealed)
+
+
+def _seal(key: bytes, segment: StreamSegment, text: str) -> bytes | None:
+    return sealed.seal_in(key, _context(segment), text)
+
+
+def _context(segment: StreamSegment) -> bytes:
+    return sealed.stream_context(segment.stream_id, f"segment/{segment.number}")
 
 
 def join_texts(texts: Iterable[str | None]) -> str:
@@ -76,20 +101,21 @@ def join_texts(texts: Iterable[str | None]) -> str:
     return " ".join(t.strip() for t in texts if t and t.strip())
 
 
-def transcribe_after_segments(entry: Entry, pcm: Pcm) -> str:
+def transcribe_after_segments(entry: Entry, pcm: Pcm, key: bytes | None) -> str:
     """The entry's transcript: its stream's segments that are done, then only the rest.
 
     A segment being transcribed is waited for a moment (less than redoing it);
     from the first one that is not done, the audio is transcribed here, with the text
-    before it as context. An entry that was not streamed is transcribed whole.
+    before it as context. An entry that was not streamed is transcribed whole, and so is
+    one without the data key (a journal kept before encryption has no sealed segments).
     """
     stream_id = db.session.scalar(
         select(AnswerStream.id).where(
             AnswerStream.user_id == entry.user_id, AnswerStream.client_id == entry.client_id
         )
     )
-    done = _done_prefix(stream_id) if stream_id is not None else []
-    head = join_texts(s.text for s in done)
+    done = _done_prefix(stream_id) if stream_id is not None and key is not None else []
+    head = join_texts(segment_text(s, key) for s in done) if key is not None else ""
     start = int(done[-1].end_s * pcm.sample_rate) * 2 if done else 0
     rest = Pcm(pcm.data[start:], pcm.sample_rate)
     if done and rest.seconds < MIN_REST_S:
@@ -147,11 +173,11 @@ def _transcribe(pcm: Pcm, context: str) -> str:
     return found.text
 
 
-def _record(segment_id: int, status: EntryStatus, text: str | None) -> None:
+def _record(segment_id: int, status: EntryStatus, text_sealed: bytes | None) -> None:
     db.session.execute(
         update(StreamSegment)
         .where(StreamSegment.id == segment_id, StreamSegment.status == EntryStatus.PROCESSING)
-        .values(status=status, text=text)
+        .values(status=status, text_sealed=text_sealed)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

@@ -5,6 +5,10 @@ concurrently: it claims the row atomically first, recording who holds the claim,
 that a job whose holder died is retried at once rather than when it goes stale. Any
 queue backend calls it unchanged; `queue.enqueue` is the one place that hands work to
 whichever runs it.
+
+The job opens the recording with the data key wrapped for it at upload under the server
+job key (accounts/keys.py), decrypts it into a private temporary file for ffmpeg, and
+seals the transcript; the wrapped key is erased when the job ends, whatever its outcome.
 """
 
 from __future__ import annotations
@@ -17,14 +21,17 @@ from flask import current_app
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..accounts import keys
+from ..errors import JournalDamaged
 from ..extensions import db
-from ..journal import recordings, streams
+from ..journal import recordings, sealed, streams
 from ..models import Entry, EntryKind, EntryStatus, utcnow
 from ..speech.audio import decode_file
 from ..speech.base import (
     AudioDecodeError,
     EngineUnavailableError,
     NoSpeechError,
+    Pcm,
     SetupError,
     SpeechError,
 )
@@ -33,6 +40,10 @@ from . import holder, queue, segments
 UNREACHABLE = "The speech service could not be reached. Please try again later."
 WAITING = "The speech service could not be reached; trying again shortly."
 UNDECODABLE = "The recording could not be decoded as audio."
+LOCKED = (
+    "The recording could not be opened for transcription (its key was missing or changed). "
+    "Please try again."
+)
 NOT_SET_UP = "The speech engine is not set up on this server. Please try again later."
 FAILED = "The recording could not be transcribed. Please try again."
 DB_RETRY_DELAY = 5.0
@@ -54,17 +65,16 @@ def transcribe_entry(entry_id: int) -> None:
     if entry is None:  # deleted in between
         return
     log = current_app.logger
+    data_key: bytes | None = None
     try:
-        path = recordings.store().path(entry.recording_path or "")
-        if path is None:
-            raise AudioDecodeError("The recording's file name is not valid.")
-        config = current_app.config
-        pcm = decode_file(
-            str(path),
-            max_seconds=config["MAX_RECORDING_SECONDS"],
-            timeout=config["DECODE_TIMEOUT_SECONDS"],
-        )
-        text = segments.transcribe_after_segments(entry, pcm)
+        if entry.owner.dek_by_password is not None:
+            data_key = keys.unwrap_for_job(entry.job_key, entry.user_id, entry.id)
+        text = segments.transcribe_after_segments(entry, _decode(entry, data_key), data_key)
+    except keys.WrongKey:
+        log.error("entry %s: the job's wrapped key is missing or does not open", entry_id)
+        _finish(entry_id, token, status=EntryStatus.FAILED, error=LOCKED)
+    except JournalDamaged as e:  # logged where it was found (journal/sealed.py)
+        _finish(entry_id, token, status=EntryStatus.FAILED, error=e.message)
     except NoSpeechError as e:
         _finish(entry_id, token, status=EntryStatus.FAILED, error=str(e))
     except EngineUnavailableError as e:
@@ -93,8 +103,52 @@ def transcribe_entry(entry_id: int) -> None:
         db.session.rollback()
         _finish(entry_id, token, status=EntryStatus.FAILED, error=FAILED)
     else:
-        if _finish(entry_id, token, status=EntryStatus.DONE, machine_transcript=text, error=None):
+        if data_key is None:
+            data_key = _key_given_meanwhile(entry)
+        if data_key is None:  # a journal kept before encryption, until its owner signs in
+            finished = _finish(
+                entry_id, token, status=EntryStatus.DONE, plain_machine=text, error=None
+            )
+        else:
+            machine = sealed.seal_text(data_key, entry_id, "machine", text)
+            finished = _finish(
+                entry_id, token, status=EntryStatus.DONE, machine_sealed=machine, error=None
+            )
+        if finished:
             segments.forget_segments(entry)
+
+
+def _key_given_meanwhile(entry: Entry) -> bytes | None:
+    """The data key, when the owner's sign-in encrypted the journal while this job ran
+    (journal/sealing.py gives open jobs a key): the transcript is then sealed, not plain."""
+    db.session.refresh(entry)
+    if entry.job_key is None:
+        return None
+    try:
+        return keys.unwrap_for_job(entry.job_key, entry.user_id, entry.id)
+    except keys.WrongKey:
+        return None
+
+
+def _decode(entry: Entry, data_key: bytes | None) -> Pcm:
+    """The entry's recording as PCM: a sealed one is decrypted into a private temporary
+    file first (ffmpeg seeks in some containers, so a pipe would not do)."""
+    config = current_app.config
+    limits = {
+        "max_seconds": config["MAX_RECORDING_SECONDS"],
+        "timeout": config["DECODE_TIMEOUT_SECONDS"],
+    }
+    store = recordings.store()
+    if data_key is None:
+        path = store.path(entry.recording_path or "")
+        if path is None:
+            raise AudioDecodeError("The recording's file name is not valid.")
+        return decode_file(str(path), **limits)
+    reader = store.open(entry.recording_path, sealed.RecordingCipher(data_key))
+    if reader is None:
+        raise AudioDecodeError("The recording's file is missing.")
+    with sealed.plain_copy(reader) as path:
+        return decode_file(str(path), **limits)
 
 
 def due_entry_ids() -> list[int]:
@@ -189,6 +243,8 @@ def _finish(entry_id: int, token: datetime, **values: Any) -> bool:
     When the database refuses (locked past its timeout, disk full), the entry is handed
     back and queued again shortly, rather than left "processing" until it goes stale.
     """
+    if values.get("status") in (EntryStatus.DONE, EntryStatus.FAILED):
+        values["job_key"] = None  # the job has ended: its copy of the data key goes
     try:
         return _update_claimed(entry_id, token, claimed_by=None, **values)
     except SQLAlchemyError:

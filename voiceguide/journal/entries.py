@@ -2,25 +2,32 @@
 
 An operation that commits a row is the one that queues its job, after the commit.
 Refusals are `voiceguide.errors` exceptions; nothing here knows about HTTP.
+
+Words and recordings are sealed under the owner's data key (journal/sealed.py), which
+only the owner's own session opens (accounts/sessions.session_key): every entry handed
+out here is opened in memory for its owner, and search runs on the opened text.
 """
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts import keys
+from ..accounts.sessions import session_key
 from ..errors import BadRequest, Conflict, InvalidText, NotFound, QueryTooLong, QuotaExceeded
 from ..extensions import db
 from ..jobs import queue
-from ..models import AnswerStream, Entry, EntryKind, EntryStatus, User
+from ..models import AnswerStream, Entry, EntryKind, EntryStatus, User, utcnow
 from ..program import Part, Stage, current_program
-from . import recordings
+from . import recordings, sealed
 from .erasure import checkpoint_after_delete
 
 MAX_TEXT = 10_000
@@ -35,7 +42,7 @@ def owned_entry(user: User, entry_id: int) -> Entry:
     entry = db.session.get(Entry, entry_id)
     if entry is None or entry.user_id != user.id:
         raise NotFound("There is no such entry in your journal.")
-    return entry
+    return sealed.open_entry(entry, session_key(user))
 
 
 def user_entries(
@@ -45,7 +52,10 @@ def user_entries(
     newest_first: bool = True,
     prompt: str | None = None,
 ) -> list[Entry]:
-    """A person's entries, optionally of one stage (or question) and matching every word."""
+    """A person's entries, optionally of one stage (or question) and matching every word.
+
+    The words are matched on the text decrypted in memory (case-insensitive substrings).
+    """
     order = (
         (Entry.created_at.desc(), Entry.id.desc()) if newest_first else (Entry.created_at, Entry.id)
     )
@@ -56,15 +66,17 @@ def user_entries(
         stmt = stmt.where(Entry.stage == stage)
     if prompt:
         stmt = stmt.where(Entry.prompt == prompt)
-    for word in (query or "").split()[:MAX_QUERY_WORDS]:
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(
-            or_(
-                Entry.corrected_transcript.ilike(pattern, escape="\\"),
-                Entry.machine_transcript.ilike(pattern, escape="\\"),
-            )
-        )
-    return list(db.session.scalars(stmt))
+    key = session_key(user)
+    found = [sealed.open_entry(entry, key) for entry in db.session.scalars(stmt)]
+    words = [w.casefold() for w in (query or "").split()[:MAX_QUERY_WORDS]]
+    if not words:
+        return found
+    return [e for e in found if all(w in _searchable(e) for w in words)]
+
+
+def _searchable(entry: Entry) -> str:
+    # Both texts, as the search in SQL did: a word the machine heard still finds the entry.
+    return f"{entry.corrected_transcript or ''}\n{entry.machine_transcript or ''}".casefold()
 
 
 def parse_client_id(raw: str | None) -> str:
@@ -107,10 +119,11 @@ def clean_text(raw: object, what: str = "answer") -> str:
 
 
 def by_client_id(user: User, client_id: str) -> Entry | None:
-    """The entry this person already made with this client id, if any."""
-    return db.session.scalar(
+    """The entry this person already made with this client id, if any (opened)."""
+    entry = db.session.scalar(
         select(Entry).where(Entry.user_id == user.id, Entry.client_id == client_id)
     )
+    return sealed.open_entry(entry, session_key(user)) if entry is not None else None
 
 
 def create_typed_entry(
@@ -120,11 +133,9 @@ def create_typed_entry(
     existing = by_client_id(user, client_id)
     if existing is not None:
         return existing, False
-    entry = _new_entry(
-        user, stage, part, client_id, EntryKind.TYPED, status=EntryStatus.DONE,
-        corrected_transcript=text,
-    )  # fmt: skip
-    return _commit_new(user, entry, client_id)
+    key = session_key(user)
+    entry = _new_entry(user, stage, part, client_id, EntryKind.TYPED, status=EntryStatus.DONE)
+    return _commit_new(user, entry, client_id, lambda e: sealed.set_text(e, key, "corrected", text))
 
 
 def create_spoken_entry(
@@ -144,7 +155,8 @@ def create_spoken_entry(
 
 
 Receive = Callable[[recordings.RecordingStore, dict[str, Any]], recordings.StoredRecording]
-"""Stores one recording in the store, given the size and length limits as keywords."""
+"""Stores one recording in the store, given the size and length limits and the cipher that
+seals it as keywords."""
 
 
 def save_spoken_entry(
@@ -156,14 +168,19 @@ def save_spoken_entry(
     *,
     interrupted: bool = False,
     before_commit: Callable[[], None] | None = None,
+    key: bytes | None = None,
 ) -> tuple[Entry, bool]:
-    """Store a recording with `receive`, commit its pending entry, then queue the job.
+    """Store a recording with `receive`, sealed, commit its pending entry (its job given the
+    data key), then queue the job.
 
     The quota is checked before and after; `before_commit` changes other rows in the same
-    transaction (a stream closing). An UploadError leaves no file and no row.
+    transaction (a stream closing). `key` is the owner's data key when there is no session
+    (an idle stream closed by the sweep); else the session's. An UploadError leaves no
+    file and no row.
     """
     config = current_app.config
     store = recordings.store()
+    key = key if key is not None else session_key(user)
     quota = int(config["STORAGE_QUOTA_MB"] * 1024 * 1024)
     used = store.usage(user.id)
     if used >= quota:  # refused before any decoding work
@@ -171,6 +188,7 @@ def save_spoken_entry(
     limits = {
         "max_bytes": config["MAX_CONTENT_LENGTH"],
         "max_seconds": config["MAX_RECORDING_SECONDS"],
+        "cipher": sealed.RecordingCipher(key),
     }
     # The store's shared lock, from the first byte on disk to the commit: start-up
     # recovery never removes this file as "without a row" (journal/recovery.py).
@@ -187,7 +205,7 @@ def save_spoken_entry(
         if before_commit is not None:
             before_commit()
         try:
-            entry, created = _commit_new(user, entry, client_id)
+            entry, created = _commit_new(user, entry, client_id, lambda e: _give_job_key(e, key))
         except BaseException:
             store.delete(stored.name)
             raise
@@ -221,10 +239,23 @@ def _new_entry(
     )
 
 
-def _commit_new(user: User, entry: Entry, client_id: str) -> tuple[Entry, bool]:
-    """Commit a new entry; when the client id was taken meanwhile, the existing one instead."""
+def _give_job_key(entry: Entry, key: bytes) -> None:
+    """The data key, wrapped for this entry's transcription job (erased when it ends)."""
+    entry.job_key = keys.wrap_for_job(key, entry.user_id, entry.id)
+
+
+def _commit_new(
+    user: User, entry: Entry, client_id: str, seal: Callable[[Entry], None]
+) -> tuple[Entry, bool]:
+    """Commit a new entry; when the client id was taken meanwhile, the existing one instead.
+
+    The row is flushed first: its id is bound into what `seal` writes into it (the
+    associated data), and the commit then holds both at once.
+    """
     db.session.add(entry)
     try:
+        db.session.flush()
+        seal(entry)
         db.session.commit()
     except IntegrityError:  # the same client id, sent twice at once
         db.session.rollback()
@@ -239,9 +270,19 @@ def _commit_new(user: User, entry: Entry, client_id: str) -> tuple[Entry, bool]:
 
 
 def correct_entry(entry: Entry, text: str) -> None:
-    """Keep the person's correction; the machine transcript stays as it was."""
-    entry.corrected_transcript = text
+    """Keep the person's correction (sealed); the machine transcript stays as it was."""
+    sealed.set_text(entry, session_key(entry.owner), "corrected", text)
+    entry.checked_at = utcnow()
     db.session.commit()
+
+
+def confirm_entry(entry: Entry) -> None:
+    """The person read the machine's transcript and it looks right; Conflict without one."""
+    if entry.machine_transcript is None:
+        raise Conflict("Only a transcribed answer can be confirmed.")
+    if entry.checked_at is None:
+        entry.checked_at = utcnow()
+        db.session.commit()
 
 
 def delete_entry(entry: Entry) -> None:
@@ -265,11 +306,18 @@ def retry_transcription(entry: Entry) -> None:
     result = db.session.execute(
         update(Entry)
         .where(Entry.id == entry.id, Entry.status == EntryStatus.FAILED)
-        .values(status=EntryStatus.PENDING, attempts=0, error=None, started_at=None)
+        .values(
+            status=EntryStatus.PENDING,
+            attempts=0,
+            error=None,
+            started_at=None,
+            job_key=keys.wrap_for_job(session_key(entry.owner), entry.user_id, entry.id),
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
     db.session.refresh(entry)
+    sealed.open_entry(entry, session_key(entry.owner))
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(f"Only a failed transcription can be retried; this one is {entry.status}.")
     queue.enqueue(entry.id)
@@ -278,3 +326,10 @@ def retry_transcription(entry: Entry) -> None:
 def recording_file(entry: Entry) -> Path | None:
     """The entry's recording on disk, or None (no recording, or the file is missing)."""
     return recordings.store().find(entry.recording_path)
+
+
+def open_recording(entry: Entry) -> io.RawIOBase | None:
+    """The entry's recording decrypted as it is read (seekable), for its owner only; None
+    when there is none. JournalDamaged, when read, for a changed file."""
+    cipher = sealed.RecordingCipher(session_key(entry.owner))
+    return recordings.store().open(entry.recording_path, cipher)

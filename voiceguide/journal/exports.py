@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import IO, Any
 
 from ..models import Entry, EntryStatus, User, isoformat
 from ..program import Program, Stage
+from .entries import open_recording
 from .recordings import store
 
 FORMAT_VERSION = 1
@@ -36,15 +38,16 @@ class StageGroup:
         return sum(len(entries) for _, entries in self.days)
 
 
-def grouped(entries: list[Entry], prog: Program) -> list[StageGroup]:
-    """Entries by stage (program order, unknown stages last), then by day, oldest first."""
+def grouped(entries: list[Entry], prog: Program, zone: tzinfo = UTC) -> list[StageGroup]:
+    """Entries by stage (program order, unknown stages last), then by day in `zone`, oldest
+    first."""
     ordered = sorted(entries, key=lambda e: (e.created_at, e.id))
     known = {s.id for s in prog.stages}
     groups = [StageGroup(stage) for stage in prog.stages]
     groups.append(StageGroup(None))
     for entry in ordered:
         group = groups[prog.index_of(entry.stage)] if entry.stage in known else groups[-1]
-        day = entry.created_at.date()
+        day = entry.created_at.astimezone(zone).date()
         if group.days and group.days[-1][0] == day:
             group.days[-1][1].append(entry)
         else:
@@ -152,7 +155,11 @@ def to_markdown(user: User, entries: list[Entry], prog: Program) -> str:
 
 
 def to_zip(user: User, entries: list[Entry], prog: Program) -> IO[bytes]:
-    """A zip with journal.json, journal.md and every recording; a temporary file, rewound."""
+    """A zip with journal.json, journal.md and every recording; a temporary file, rewound.
+
+    The file holds the journal in the clear until the response closes it: it is unnamed
+    (TemporaryFile) in the system's temporary directory, never in the data directory.
+    """
     out = tempfile.TemporaryFile()  # noqa: SIM115  (handed to send_file, which closes it)
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr(
@@ -160,9 +167,14 @@ def to_zip(user: User, entries: list[Entry], prog: Program) -> IO[bytes]:
         )
         archive.writestr("journal.md", to_markdown(user, entries, prog), zipfile.ZIP_DEFLATED)
         for entry in entries:
-            path = store().find(entry.recording_path)
-            if path is not None:
-                # Compressed audio does not shrink further: store it as it is.
-                archive.write(path, recording_name(entry), zipfile.ZIP_STORED)
+            recording = open_recording(entry)
+            if recording is None:
+                continue
+            # Decrypted as it is copied, never whole in memory. Compressed audio does not
+            # shrink further: stored as it is.
+            info = zipfile.ZipInfo(recording_name(entry), entry.created_at.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_STORED
+            with recording, archive.open(info, "w") as member:
+                shutil.copyfileobj(recording, member, 64 * 1024)
     out.seek(0)
     return out

@@ -4,6 +4,10 @@ A plain store: it receives and verifies a file, finds it, deletes it, deletes a
 person's folder and sweeps leftovers. It never builds database rows nor queues
 jobs; the journal's operations do that around it.
 
+Files are written and read through a `FileCipher` (journal/sealed.py seals them under
+the owner's data key): an upload is checked in a private temporary directory outside
+the data directory, and only its sealed form is written here.
+
 Between a file's first byte on disk and its row's commit, the writer holds a shared
 lock on the store (`writing`); whoever removes files without a row takes it exclusively
 (`exclusive`), so that no process ever deletes a file whose row is being committed.
@@ -13,14 +17,16 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Protocol, cast
 
 from flask import current_app
 from werkzeug.security import safe_join
@@ -30,6 +36,16 @@ from .stream_files import StreamFiles, fsync_dir
 
 EXTENSION_KEY = "voiceguide.recordings"
 LOCK_FILE = ".store.lock"
+
+
+class FileCipher(Protocol):
+    """Seals a file as it is written, and opens it as it is read."""
+
+    def seal(self, source: IO[bytes], out: IO[bytes], name: str) -> None:
+        """Write `source` sealed to `out`; `name` (the store's) is bound to the ciphertext."""
+
+    def reader(self, sealed: IO[bytes], size: int, name: str) -> io.RawIOBase:
+        """A seekable plaintext view of `sealed`, a file of `size` bytes."""
 
 
 @dataclass(frozen=True)
@@ -52,42 +68,92 @@ class RecordingStore(StreamFiles):
         self.limits = limits or DecodeLimits()
 
     def receive(
-        self, owner_id: int, stream: IO[bytes], *, max_bytes: int, max_seconds: float
+        self,
+        owner_id: int,
+        stream: IO[bytes],
+        *,
+        max_bytes: int,
+        max_seconds: float,
+        cipher: FileCipher,
     ) -> StoredRecording:
-        """Receive, verify and durably store an upload; UploadError leaves nothing behind."""
-        folder = self._person_folder(owner_id)
-        received = receive_audio(
-            stream, folder, max_bytes=max_bytes, max_seconds=max_seconds, limits=self.limits
+        """Receive, verify and durably store an upload, sealed by `cipher`; UploadError
+        leaves nothing behind.
+
+        The plain upload is checked in a private temporary directory (0700, outside the
+        data directory) and removed as soon as its sealed copy is written.
+        """
+        with tempfile.TemporaryDirectory(prefix="voiceguide-upload-") as private:
+            received = receive_audio(
+                stream,
+                Path(private),
+                max_bytes=max_bytes,
+                max_seconds=max_seconds,
+                limits=self.limits,
+            )
+            with received.path.open("rb") as source:
+                name, size = self._write(owner_id, source, received.extension, cipher)
+        return StoredRecording(
+            name=name, mimetype=received.mimetype, seconds=round(received.seconds, 2), size=size
         )
-        size = received.path.stat().st_size
-        final = folder / f"{uuid.uuid4().hex}{received.extension}"
+
+    def reseal(self, name: str, cipher: FileCipher) -> str | None:
+        """A sealed copy of a plain recording kept before encryption, under a new name (the
+        caller removes the old file once its row names the new one); None when missing."""
+        path = self.find(name)
+        if path is None:
+            return None
+        owner_id = int(name.split("/", 1)[0])
+        with path.open("rb") as source:
+            new_name, _ = self._write(owner_id, source, path.suffix, cipher)
+        return new_name
+
+    def _write(
+        self, owner_id: int, source: IO[bytes], extension: str, cipher: FileCipher
+    ) -> tuple[str, int]:
+        """Seal `source` into a new file of the owner's folder, durably; (name, bytes)."""
+        folder = self._person_folder(owner_id)
+        name = f"{owner_id}/{uuid.uuid4().hex}{extension}"
+        final = self.root / name
+        fd, partial = tempfile.mkstemp(dir=folder, prefix=PARTIAL_PREFIX, suffix=PARTIAL_SUFFIX)
         try:
-            os.replace(received.path, final)
+            with os.fdopen(fd, "wb") as out:
+                cipher.seal(source, out, name)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(partial, final)
             fsync_dir(folder)
         except BaseException:
-            received.path.unlink(missing_ok=True)
+            Path(partial).unlink(missing_ok=True)
             final.unlink(missing_ok=True)
             raise
-        return StoredRecording(
-            name=f"{owner_id}/{final.name}",
-            mimetype=received.mimetype,
-            seconds=round(received.seconds, 2),
-            size=size,
-        )
+        return name, final.stat().st_size
+
+    def open(self, name: str | None, cipher: FileCipher) -> io.RawIOBase | None:
+        """The recording's plaintext, read through `cipher`; None when there is no file."""
+        path = self.find(name)
+        if path is None or name is None:
+            return None
+        raw = path.open("rb")
+        return cipher.reader(raw, os.fstat(raw.fileno()).st_size, name)
 
     def receive_stream(
         self,
         owner_id: int,
         stream_id: int,
         numbers: Iterable[int],
+        key: bytes,
         *,
         max_bytes: int,
         max_seconds: float,
+        cipher: FileCipher,
     ) -> StoredRecording:
-        """Join a stream's chunks into a verified recording, like `receive` an upload."""
-        with self.open_chunks(owner_id, stream_id, numbers) as joined:
+        """Join a stream's chunks (opened with `key`) into a verified recording, sealed by
+        `cipher` like an upload by `receive`."""
+        with self.open_chunks(owner_id, stream_id, numbers, key) as joined:
             reader = cast(IO[bytes], joined)  # RawIOBase reads like a binary file
-            return self.receive(owner_id, reader, max_bytes=max_bytes, max_seconds=max_seconds)
+            return self.receive(
+                owner_id, reader, max_bytes=max_bytes, max_seconds=max_seconds, cipher=cipher
+            )
 
     def path(self, name: str) -> Path | None:
         """Where a recording's file lives (the one place that resolves it); None if unsafe."""

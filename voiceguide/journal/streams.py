@@ -6,6 +6,11 @@ whole-file resend of the same answer finds the same entry. Each chunk is durable
 is acknowledged again. At the finish the chunks are joined and go through the same checks
 as an upload (`save_spoken_entry`). A stream left without a finish for STREAM_IDLE_SECONDS
 becomes an entry marked interrupted (`close_idle_streams`, run by every sweep).
+
+Everything a stream keeps is sealed under its owner's data key (journal/stream_files.py).
+In a request that key comes from the session; the stream also keeps it wrapped for its
+jobs (`job_key`: the segment jobs, and the sweep that makes an interrupted entry without
+a session), from its opening until it closes.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts import keys
+from ..accounts.sessions import session_key
 from ..errors import (
     ChunksMissing,
     Conflict,
@@ -72,9 +79,10 @@ def open_stream(user: User, stage: Stage, part: Part, client_id: str) -> tuple[A
     older = db.session.scalar(
         select(AnswerStream).where(AnswerStream.user_id == user.id, AnswerStream.open_key == key)
     )
+    data_key = session_key(user)
     if older is not None:
         try:
-            _close(user, older, interrupted=True)
+            _close(user, older, data_key, interrupted=True)
         except VoiceguideError as e:  # nothing usable had arrived: it is closed all the same
             current_app.logger.warning("stream %s: closed without an entry: %s", older.id, e)
     stream = AnswerStream(
@@ -82,6 +90,8 @@ def open_stream(user: User, stage: Stage, part: Part, client_id: str) -> tuple[A
     )
     db.session.add(stream)
     try:
+        db.session.flush()  # its id is bound into the wrap
+        stream.job_key = keys.wrap_for_job(data_key, user.id, stream.id, "stream")
         db.session.commit()
     except IntegrityError:  # the same client id, or another open stream, at the same moment
         db.session.rollback()
@@ -114,7 +124,7 @@ def add_chunk(user: User, stream: AnswerStream, number: int, data: bytes) -> Chu
     # The shared lock from the first byte to the commit: recovery removes chunk folders
     # of streams that are not open, never while a chunk is being counted.
     with store.writing():
-        stored = store.put_chunk(user.id, stream.id, number, data)
+        stored = store.put_chunk(user.id, stream.id, number, data, session_key(user))
         if stored:
             result = db.session.execute(
                 update(AnswerStream)
@@ -154,10 +164,24 @@ def finish_stream(user: User, stream: AnswerStream, count: int) -> tuple[Entry, 
         raise ChunksMissing(f"Pieces {shown} of the recording have not arrived yet.")
     if numbers[-1] >= count:
         raise ChunksMissing(f"{len(numbers)} pieces arrived, but the finish counts {count}.")
-    entry, created = _close(user, stream, interrupted=False)
+    entry, created = _close(user, stream, session_key(user), interrupted=False)
     if entry is None:
         raise StreamClosed()
     return entry, created
+
+
+def keep_open(stream: AnswerStream) -> None:
+    """The page still follows this open stream (its recording is held by Pause, so no chunk
+    comes): the idle sweep leaves it for another STREAM_IDLE_SECONDS."""
+    if stream.open_key is None:
+        return
+    db.session.execute(
+        update(AnswerStream)
+        .where(AnswerStream.id == stream.id, AnswerStream.open_key.is_not(None))
+        .values(last_chunk_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def discard_stream(user: User, stream: AnswerStream) -> None:
@@ -166,6 +190,7 @@ def discard_stream(user: User, stream: AnswerStream) -> None:
     if stream.open_key is None:
         return
     stream.open_key = None
+    stream.job_key = None
     db.session.commit()
     live.forget(stream.id)
     recordings.store().delete_stream(user.id, stream.id)
@@ -199,18 +224,28 @@ def close_idle_streams() -> int:
         if stream is None or user is None:
             continue
         try:
-            made += _close(user, stream, interrupted=True)[1]
+            data_key = keys.unwrap_for_job(stream.job_key, user.id, stream.id, "stream")
+        except keys.WrongKey:  # no one could open its chunks but their owner, signed in
+            current_app.logger.error("stream %s: its wrapped key does not open", stream_id)
+            _closed_without_entry(user, stream)
+            continue
+        try:
+            made += _close(user, stream, data_key, interrupted=True)[1]
         except VoiceguideError as e:
             current_app.logger.warning("stream %s: closed without an entry: %s", stream_id, e)
     return made
 
 
-def _close(user: User, stream: AnswerStream, *, interrupted: bool) -> tuple[Entry | None, bool]:
+def _close(
+    user: User, stream: AnswerStream, data_key: bytes, *, interrupted: bool
+) -> tuple[Entry | None, bool]:
     """Close a stream into its entry: (entry, created); (None, False) when no chunk arrived.
 
-    The entry's row and the stream's closing are one transaction; the chunks go after the
-    commit. An UploadError (or a question no longer in the program) closes the stream
-    too, and its chunks go; any other error leaves it open for the next sweep.
+    The chunks are opened with `data_key`, and the recording sealed with it; the entry's
+    job gets it wrapped for the entry, and the stream's own wrapped copy goes. The entry's
+    row and the stream's closing are one transaction; the chunks go after the commit. An
+    UploadError (or a question no longer in the program) closes the stream too, and its
+    chunks go; any other error leaves it open for the next sweep.
     """
     store = recordings.store()
     numbers = store.chunk_numbers(user.id, stream.id)
@@ -218,39 +253,46 @@ def _close(user: User, stream: AnswerStream, *, interrupted: bool) -> tuple[Entr
     try:
         if existing is not None or not numbers:
             entry, created = existing, False
-            stream.open_key = None
+            stream.open_key = stream.job_key = None
         else:
             stage, part = find_prompt(stream.stage, stream.prompt)
 
             def closing() -> None:
-                stream.open_key = None
+                stream.open_key = stream.job_key = None
 
             entry, created = save_spoken_entry(
                 user,
                 stage,
                 part,
                 stream.client_id,
-                lambda s, limits: s.receive_stream(user.id, stream.id, numbers, **limits),
+                lambda s, limits: s.receive_stream(user.id, stream.id, numbers, data_key, **limits),
                 interrupted=interrupted,
                 before_commit=closing,
+                key=data_key,
             )
     except VoiceguideError:
         db.session.rollback()
-        db.session.execute(
-            update(AnswerStream)
-            .where(AnswerStream.id == stream.id)
-            .values(open_key=None)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
-        live.forget(stream.id)
-        store.delete_stream(user.id, stream.id)
+        _closed_without_entry(user, stream)
         raise
+    stream.open_key = stream.job_key = None  # again: a lost race rolled `closing` back
     stream.entry_id = entry.id if entry is not None else None
     db.session.commit()
     live.forget(stream.id)
     store.delete_stream(user.id, stream.id)
     return entry, created
+
+
+def _closed_without_entry(user: User, stream: AnswerStream) -> None:
+    """Close a stream that makes no entry: its key and chunks go."""
+    db.session.execute(
+        update(AnswerStream)
+        .where(AnswerStream.id == stream.id)
+        .values(open_key=None, job_key=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    live.forget(stream.id)
+    recordings.store().delete_stream(user.id, stream.id)
 
 
 def _by_client_id(user: User, client_id: str) -> AnswerStream | None:

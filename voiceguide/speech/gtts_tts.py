@@ -13,6 +13,8 @@ class GoogleNarrator:
     """Sends the text to Google; returns WAV decoded from the MP3 it answers with."""
 
     name = "gtts"
+    offline = False
+    """Online: never used to read a person's own words back."""
 
     def __init__(self, lang: str = "en", tld: str = "com", slow: bool = False):
         try:

@@ -8,6 +8,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from . import pauses
 from .audio import encode_mp3
 from .base import TextToSpeech
 
@@ -25,7 +26,10 @@ class NarrationCache:
         self._locks_guard = threading.Lock()
 
     def key(self, text: str) -> str:
-        """The content address of `text` spoken by this engine, voice and options."""
+        """The content address of `text` spoken by this engine, voice and options.
+
+        `text` is narration text with its pauses (`[pause 3]`): a pause changes the key.
+        """
         return hashlib.sha256(f"{self.engine.cache_key}\n{text}".encode()).hexdigest()
 
     def path(self, key: str) -> Path:
@@ -49,7 +53,7 @@ class NarrationCache:
         with self._lock_for(key):
             if target.exists():
                 return target
-            synthesis = self.engine.synthesize(text)
+            synthesis = pauses.synthesize(self.engine, text)
             self._write_atomically(target, encode_mp3(synthesis.wav))
         return target
 

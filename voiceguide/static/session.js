@@ -7,6 +7,7 @@
 // js/view.js what is shown, js/outbox.js the way answers reach the server.
 
 import { showOutboxProgress, wireTypedForms } from './js/answers.js';
+import { Cues } from './js/cues.js';
 import { $$, csrfToken } from './js/dom.js';
 import { Session } from './js/flow.js';
 import { bindShortcuts } from './js/keys.js';
@@ -15,6 +16,7 @@ import { Outbox } from './js/outbox.js';
 import { NarrationPlayer } from './js/player.js';
 import { load, loadPrefs, parseChoices, savePrefs } from './js/prefs.js';
 import { addCaptionsSwitch, resendChunks } from './js/stream.js';
+import { savedTone } from './js/tones.js';
 import { SessionView } from './js/view.js';
 
 /** @param {HTMLElement} root */
@@ -28,6 +30,9 @@ function readConfig(root) {
     maxSeconds: Number(data.maxRecordingSeconds) || 600,
     reminderSeconds: Number(data.reminderSeconds) || 20,
     giveUpSeconds: Number(data.giveUpSeconds) || 30,
+    answered: data.answered ? JSON.parse(data.answered) : [],
+    progressUrl: data.progressUrl,
+    cues: data.cues ? JSON.parse(data.cues) : {},
     entriesUrl: data.entriesUrl,
     streamsUrl: data.streamsUrl,
     commandsUrl: data.commandsUrl,
@@ -45,11 +50,66 @@ function showPrefs(view, prefs) {
   el.speed.value = String(prefs.rate);
   el.handsFree.checked = prefs.handsFree;
   el.pauseSeconds.value = prefs.pauseSeconds === null ? 'off' : String(prefs.pauseSeconds);
+  if (prefs.giveUpSeconds !== undefined) {
+    el.giveUp.value = prefs.giveUpSeconds === null ? 'off' : String(prefs.giveUpSeconds);
+  }
+  el.spokenCue.checked = prefs.spokenCue;
   el.shortcuts.checked = prefs.shortcuts;
 }
 
-function wireControls(session, view) {
+// The transcript card: Edit (a correction, kept beside the machine's transcript), Record
+// again (a new answer; the earlier one stays), Read it back (the narration voice).
+function wireAnswerCard(session, view, cfg) {
+  const card = view.el.answer;
+  const entryId = () => card.dataset.entry;
+  view.el.answerEdit.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const text = view.el.answerField.value.trim();
+    if (!text) {
+      view.showError('Write your answer first, then save it.');
+      return;
+    }
+    try {
+      const response = await fetch(`${cfg.entriesUrl}/${entryId()}`, {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrfToken() },
+        credentials: 'same-origin',
+        body: JSON.stringify({ transcript: text }),
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      const entry = await response.json();
+      view.el.answerText.textContent = entry.transcript;
+      view.closeEdit();
+      view.clearError();
+      view.announce('Your correction is saved in your journal.');
+    } catch {
+      view.showError(
+        'Your correction could not be saved just now. It is still in the box: try again.',
+      );
+    }
+  });
+  return {
+    'edit-answer': () => {
+      session.holdForCard();
+      view.openEdit();
+    },
+    'cancel-edit': () => view.closeEdit(),
+    'answer-again': () => session.answerAgain(card.dataset.prompt ?? ''),
+    'read-back': () => {
+      session.holdForCard();
+      const audio = view.el.readback;
+      audio.src = `${cfg.entriesUrl}/${entryId()}/speech`;
+      view.announce('Reading your answer back.');
+      audio.play().catch(() => view.showError('Your answer could not be read back just now.'));
+    },
+  };
+}
+
+function wireControls(session, view, cfg) {
   const actions = {
+    ...wireAnswerCard(session, view, cfg),
+    'skip-question': () => session.skipQuestion(),
+    'answer-missing': (button) => session.start({ at: Number(button.dataset.index) }),
     start: () => session.start(),
     restart: () => session.start({ fromBeginning: true }),
     pause: () => session.togglePause(),
@@ -63,7 +123,7 @@ function wireControls(session, view) {
   };
   view.root.addEventListener('click', (event) => {
     const button = event.target.closest('button[data-action]');
-    actions[button?.dataset.action]?.();
+    actions[button?.dataset.action]?.(button);
   });
   for (const button of $$('.play-from')) {
     button.addEventListener('click', () => {
@@ -77,6 +137,13 @@ function wireControls(session, view) {
     const value = el.pauseSeconds.value;
     session.savePrefs({ pauseSeconds: value === 'off' ? null : Number(value) });
   });
+  el.giveUp.addEventListener('change', () => {
+    const value = el.giveUp.value;
+    session.savePrefs({ giveUpSeconds: value === 'off' ? null : Number(value) });
+  });
+  el.spokenCue.addEventListener('change', () =>
+    session.savePrefs({ spokenCue: el.spokenCue.checked }),
+  );
   el.shortcuts.addEventListener('change', () =>
     session.savePrefs({ shortcuts: el.shortcuts.checked }),
   );
@@ -108,12 +175,14 @@ function main(root) {
     user: cfg.signedIn ? cfg.user : null,
   });
   const prefs = loadPrefs(cfg.accountPrefs, cfg.choices);
+  const cues = new Cues(cfg.cues);
   const session = new Session({
     cfg,
     view,
     player,
     outbox,
     prefs,
+    cues,
     savePrefs: (change) => {
       Object.assign(prefs, change);
       savePrefs(prefs, change, { url: cfg.preferencesUrl, token: csrfToken });
@@ -121,10 +190,23 @@ function main(root) {
   });
   player.setRate(prefs.rate);
   showPrefs(view, prefs);
+  view.canAnswer = cfg.signedIn;
   view.show();
   view.showProgress(session.savedProgress());
-  wireControls(session, view);
+  wireControls(session, view, cfg);
   showOutboxProgress(outbox, view, cfg);
+  // The "saved" cue: the answer is on the server. Not over a recording (it would be heard).
+  outbox.addEventListener('saved', (/** @type {CustomEvent} */ event) => {
+    if (!event.detail.record.blob || session.state === 'answering') return;
+    // When the cue sounded, for scripts/bench_turns.py.
+    document.documentElement.dataset.savedCueAt = String(performance.now());
+    savedTone();
+    if (prefs.spokenCue) cues.play('saved');
+  });
+  // Leaving the page in the middle of a spoken answer would lose it: the browser asks first.
+  window.addEventListener('beforeunload', (event) => {
+    if (session.recording?.spoke) event.preventDefault();
+  });
   wireTypedForms(view, outbox, cfg, (prompt) => session.typedAnswerSent(prompt));
   setUpMicCheck(root, {
     announce: (text) => view.announce(text),

@@ -16,6 +16,8 @@ from . import (
     narration,
     pages,
     preferences,
+    progress,
+    recovery,
     security,
     streams,
     urls,
@@ -31,5 +33,17 @@ def init_app(app: Flask) -> None:
     # Before the blueprints, whose rules use it.
     app.url_map.converters["id"] = urls.RowIdConverter
     auth.init_app(app)
-    for module in (pages, api, narration, commands, preferences, auth, entries, streams, journal):
+    for module in (
+        pages,
+        api,
+        narration,
+        commands,
+        preferences,
+        progress,
+        auth,
+        recovery,
+        entries,
+        streams,
+        journal,
+    ):
         app.register_blueprint(module.bp)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, current_app, jsonify
 
-from ..program import current_program
-from .urls import audio_url
+from ..program import Part, current_program
+from .urls import audio_url, text_audio_url
 
 bp = Blueprint("api", __name__)
 
@@ -29,11 +31,24 @@ def program_json() -> Response:
             {
                 "id": stage.id,
                 "title": stage.title,
-                "parts": [
-                    {"id": p.id, "kind": p.kind, "text": p.text, "audio_url": audio_url(p)}
-                    for p in stage.parts
-                ],
+                "minutes": stage.minutes,
+                "parts": [_part(p) for p in stage.parts],
             }
             for stage in prog.stages
         ],
     )
+
+
+def _part(part: Part) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "id": part.id,
+        "kind": part.kind,
+        "text": part.text,
+        "audio_url": audio_url(part),
+    }
+    if part.unanswered and part.unanswered_spoken:
+        found["unanswered"] = {
+            "text": part.unanswered,
+            "audio_url": text_audio_url(part.unanswered_spoken),
+        }
+    return found

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     Flask,
@@ -25,13 +23,14 @@ from ..accounts.people import (
     create_account,
     remove_account,
 )
-from ..accounts.sessions import end_other_sessions, end_session, start_session
+from ..accounts.sessions import end_other_sessions, end_session, session_key, start_session
 from ..errors import Conflict
 from ..extensions import limiter, login_manager
 from ..security_log import record as security_event
 from .errors import error_response, wants_json
 from .forms import ChangePasswordForm, DeleteAccountForm, LoginForm, RegisterForm
-from .limits import PASSWORD_CHECKS, SIGN_IN, failed, name_at_address, per_account, setting
+from .limits import PASSWORD_CHECKS, failed, per_account, setting, sign_in_attempts
+from .urls import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -65,21 +64,6 @@ def _private_api_needs_session() -> ResponseReturnValue | None:
     return None
 
 
-def _safe_next(default: str) -> str:
-    """The `next` page when it is a path on this site, else the default."""
-    target = request.args.get("next", "")
-    parts = urlsplit(target)
-    if (
-        target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-        and not parts.scheme
-        and not parts.netloc
-    ):
-        return target
-    return default
-
-
 # A wrong password where a signed-in person confirms theirs: one count for both pages.
 _password_check = per_account(
     "PASSWORD_CHECK_RATE_LIMIT",
@@ -97,32 +81,22 @@ def register() -> ResponseReturnValue:
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = create_account(form.username.data, form.password.data)
+            unlocked = create_account(form.username.data, form.password.data)
         except Conflict as e:
             form.username.errors.append(e.message)
         else:
-            start_session(user)
-            security_event("register", user.id)
+            start_session(unlocked.user, unlocked.data_key, unlocked.recovery_key)
+            security_event("register", unlocked.user.id)
             flash("Welcome. Your account is ready and you are signed in.", "success")
-            return redirect(_safe_next(url_for("pages.home")), 303)
+            # The recovery key, shown once, before anything else.
+            next_page = safe_next(url_for("pages.home"))
+            return redirect(url_for("recovery.show", next=next_page), 303)
     status = 400 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    setting("LOGIN_RATE_LIMIT_ADDRESS"),
-    methods=["POST"],
-    key_func=get_remote_address,
-    error_message=SIGN_IN,
-)
-@limiter.limit(
-    setting("LOGIN_RATE_LIMIT_ACCOUNT"),
-    methods=["POST"],
-    key_func=name_at_address,
-    deduct_when=failed,
-    error_message=SIGN_IN,
-)
+@sign_in_attempts
 def login() -> ResponseReturnValue:
     """Sign in. Failures count per (account, address), so nobody elsewhere can refuse the
     owner; many failures from everywhere only slow the account down."""
@@ -132,12 +106,15 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         name = form.username.data
         signin_limits.slow_down_if_attacked(name)
-        user = authenticate(name, form.password.data)
-        if user is not None:
-            start_session(user)
-            security_event("sign_in", user.id)
+        unlocked = authenticate(name, form.password.data)
+        if unlocked is not None:
+            start_session(unlocked.user, unlocked.data_key, unlocked.recovery_key)
+            security_event("sign_in", unlocked.user.id)
             flash("You are signed in.", "success")
-            return redirect(_safe_next(url_for("journal.page")), 303)
+            next_page = safe_next(url_for("journal.page"))
+            if unlocked.recovery_key is not None:  # a journal encrypted just now
+                return redirect(url_for("recovery.show", next=next_page), 303)
+            return redirect(next_page, 303)
         signin_limits.count_failure(name)
         # The id, never the name: a password is sometimes typed into the name box.
         security_event("sign_in_failed", account_id(name))
@@ -198,7 +175,7 @@ def password() -> ResponseReturnValue:
     if form.validate_on_submit():
         user = current_user._get_current_object()
         if passwords.verify_password(user, form.current.data):
-            change_password(user, form.password.data)
+            change_password(user, session_key(user), form.password.data)
             end_other_sessions(user)
             security_event("password_changed", user.id)
             flash("Your password is changed. Everywhere else you were signed in is signed out.",

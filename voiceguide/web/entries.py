@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request, send_file
+import io
+
+from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
+from werkzeug.wsgi import wrap_file
 
 from ..errors import BadRequest, NotFound
 from ..journal import entries as journal
+from ..journal import readback
 from ..models import Entry
-from .limits import ANSWERS, RETRIES, per_account
+from .limits import ANSWERS, READBACKS, RETRIES, per_account
 from .shapes import entry_json, entry_response
 
 bp = Blueprint("entries", __name__, url_prefix="/api/entries")
@@ -72,6 +76,14 @@ def correct(entry_id: int) -> Response:
     return jsonify(entry_json(entry))
 
 
+@bp.post("/<id:entry_id>/confirm")
+def confirm(entry_id: int) -> Response:
+    """The machine's transcript looks right to the person: 200 with the entry, now checked."""
+    entry = _owned(entry_id)
+    journal.confirm_entry(entry)
+    return jsonify(entry_json(entry))
+
+
 @bp.delete("/<id:entry_id>")
 def delete(entry_id: int) -> tuple[str, int]:
     """Delete the entry and its recording."""
@@ -90,12 +102,36 @@ def retry(entry_id: int) -> tuple[Response, int]:
 
 @bp.get("/<id:entry_id>/audio")
 def audio(entry_id: int) -> Response:
-    """The entry's recording, to its owner only; Range requests work."""
+    """The entry's recording, to its owner only, decrypted as it is sent; Range works."""
     entry = _owned(entry_id)
-    path = journal.recording_file(entry)
-    if path is None:
+    sealed = journal.open_recording(entry)
+    if sealed is None:
         raise NotFound("This entry has no recording.")
-    response = send_file(
-        path, mimetype=entry.recording_mimetype or "application/octet-stream", conditional=True
+    recording = io.BufferedReader(sealed, buffer_size=64 * 1024)  # one sealed chunk
+    length = recording.seek(0, 2)
+    recording.seek(0)
+    response = Response(
+        wrap_file(request.environ, recording),
+        mimetype=entry.recording_mimetype or "application/octet-stream",
+        direct_passthrough=True,
     )
+    # Werkzeug answers Range by seeking the reader: only the chunks asked for are decrypted.
+    response.make_conditional(request, accept_ranges=True, complete_length=length)
+    # The first chunk sent is opened now, so that a damaged file is a clear error before
+    # the status goes out (later chunks are checked as they stream: a damaged one cuts
+    # the response short, never sends garbage).
+    start = response.content_range.start if response.status_code == 206 else 0
+    recording.seek(start or 0)
+    recording.read(1)
+    recording.seek(start or 0)
     return response  # never cached: see web.security
+
+
+@bp.get("/<id:entry_id>/speech")
+@per_account("READBACK_RATE_LIMIT", READBACKS)
+def speech(entry_id: int) -> Response:
+    """The answer read aloud by the narration voice, streamed as it is made; never cached."""
+    chunks = readback.read_back(current_user._get_current_object(), entry_id)
+    response = Response(chunks, mimetype=readback.MIMETYPE)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -45,9 +45,11 @@ STATUS_BY_CODE = {
     "decode_timeout": 422,
     "rate_limited": 429,
     "server_error": 500,
+    "journal_damaged": 500,
     "engine_unavailable": 503,
     "busy": 503,
     "database_busy": 503,
+    "pdf_unavailable": 503,
     "insufficient_storage": 507,
 }
 # The code of an error raised by Flask or Werkzeug itself, by its status.

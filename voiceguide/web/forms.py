@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
 from ..accounts import passwords
@@ -62,12 +62,18 @@ class RegisterForm(FlaskForm):
             raise ValidationError(problem)
 
 
-class ChangePasswordForm(FlaskForm):
-    """A new password: the current one first, then the new one typed twice."""
+class KeptRecoveryKeyForm(FlaskForm):
+    """The person confirms they kept their recovery key."""
 
-    current = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password.")]
+    kept = BooleanField(
+        "I have kept my recovery key somewhere safe",
+        validators=[DataRequired("Keep your recovery key first, then tick this box.")],
     )
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice (the base of changing it and of recovering the account)."""
+
     password = PasswordField(
         "New password",
         validators=[DataRequired("Choose a new password."), _password_length()],
@@ -81,12 +87,34 @@ class ChangePasswordForm(FlaskForm):
         ],
     )
 
+
+class ChangePasswordForm(NewPasswordForm):
+    """A new password: the current one first, then the new one typed twice."""
+
+    current = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password.")]
+    )
+
     def validate_password(self, field: PasswordField) -> None:
         """Refuse passwords that are easy to guess (zxcvbn, no network)."""
         name = current_user.username if current_user.is_authenticated else None
         problem = passwords.weakness(field.data or "", name)
         if problem:
             raise ValidationError(problem)
+
+
+class RecoverForm(NewPasswordForm):
+    """Sign in with the recovery key, and choose a new password."""
+
+    username = StringField("Name", filters=[_lower], validators=[DataRequired("Enter your name.")])
+    recovery_key = StringField(
+        "Recovery key",
+        validators=[DataRequired("Enter your recovery key."), Length(max=100)],
+        description="The 32 letters and digits you kept when you made your account, in "
+        "groups of four. Capitals, spaces and dashes do not matter.",
+    )
+
+    validate_password = RegisterForm.validate_password
 
 
 class LoginForm(FlaskForm):

@@ -18,10 +18,12 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from ..accounts.preferences import zone_of
 from ..errors import BadRequest
-from ..journal import exports
+from ..journal import exports, workbook
 from ..journal.entries import (
     clean_text,
+    confirm_entry,
     correct_entry,
     create_typed_entry,
     delete_entry,
@@ -32,8 +34,8 @@ from ..journal.entries import (
     user_entries,
 )
 from ..journal.progress import progress
-from ..models import Entry
-from ..program import current_program
+from ..models import Entry, User
+from ..program import Program, Stage, current_program
 from .forms import ConfirmForm, CorrectionForm, TypedAnswerForm
 from .limits import ANSWERS, EXPORTS, per_account
 
@@ -43,7 +45,13 @@ EXPORT_TYPES = {
     "json": ("application/json", "json"),
     "md": ("text/markdown; charset=utf-8", "md"),
     "zip": ("application/zip", "zip"),
+    "html": ("text/html; charset=utf-8", "html"),
+    "pdf": ("application/pdf", "pdf"),
 }
+
+
+NEWEST = 3
+"""Answers at the top of the journal, newest first, before everything by stage."""
 
 
 @bp.before_request
@@ -74,7 +82,8 @@ def page() -> str:
     steps = progress(everything, program)
     return render_template(
         "journal.html",
-        groups=exports.grouped(shown, program),
+        groups=exports.grouped(shown, program, zone_of(user)),
+        newest=sorted(everything, key=lambda e: (e.created_at, e.id), reverse=True)[:NEWEST],
         steps=steps,
         completed=sum(s.complete for s in steps),
         total_entries=len(everything),
@@ -86,18 +95,39 @@ def page() -> str:
     )
 
 
+@bp.get("/questions/<stage_id>/<prompt_id>")
+def question(stage_id: str, prompt_id: str) -> str:
+    """Every answer to one question, newest first: how the answers changed over time."""
+    stage, part = find_prompt(stage_id, prompt_id)
+    answers = user_entries(current_user._get_current_object(), stage.id, prompt=part.id)
+    return render_template(
+        "journal/question.html",
+        stage=stage,
+        part=part,
+        number=stage.prompts.index(part) + 1,
+        answers=answers,
+        has_recording=lambda e: recording_file(e) is not None,
+    )
+
+
 @bp.get("/export")
 @per_account("EXPORT_RATE_LIMIT", EXPORTS)
 def export() -> Response:
-    """Download the journal: ?format=json, md or zip (the zip holds the recordings too)."""
+    """Download the journal: ?format=json, md, zip (with the recordings), or the workbook
+    as html or pdf; `&stage=<id>`, repeatable, keeps only those stages."""
     kind = request.args.get("format", "json")
     if kind not in EXPORT_TYPES:
-        raise BadRequest("Choose an export format: json, md or zip.")
+        raise BadRequest("Choose an export format: " + ", ".join(EXPORT_TYPES) + ".")
     user = current_user._get_current_object()
-    entries = user_entries(user, newest_first=False)
     program = current_program()
+    stages = _chosen_stages(program)
+    chosen = {s.id for s in stages}
+    entries = [e for e in user_entries(user, newest_first=False) if e.stage in chosen or not chosen]
     mimetype, extension = EXPORT_TYPES[kind]
-    name = f"voiceguide-journal-{user.username}-{datetime.now(UTC):%Y-%m-%d}.{extension}"
+    now = datetime.now(UTC)
+    name = (
+        f"voiceguide-journal-{user.username}-{now.astimezone(zone_of(user)):%Y-%m-%d}.{extension}"
+    )
     if kind == "zip":
         response = send_file(
             exports.to_zip(user, entries, program),
@@ -106,15 +136,37 @@ def export() -> Response:
             download_name=name,
         )
     else:
-        body = (
-            exports.to_json(user, entries, program)
-            if kind == "json"
-            else exports.to_markdown(user, entries, program)
-        )
-        response = Response(body, mimetype=mimetype)
+        response = Response(_export_body(kind, user, entries, stages, now), mimetype=mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _export_body(
+    kind: str, user: User, entries: list[Entry], stages: list[Stage], now: datetime
+) -> str | bytes:
+    """A one-piece export (everything but the zip), made in memory."""
+    program = current_program()
+    if kind == "json":
+        return exports.to_json(user, entries, program)
+    if kind == "md":
+        return exports.to_markdown(user, entries, program)
+    html = workbook.to_html(
+        user, entries, program, stages or list(program.stages), zone_of(user), now
+    )
+    return html if kind == "html" else workbook.to_pdf(html, request.host_url)
+
+
+def _chosen_stages(program: Program) -> list[Stage]:
+    """The stages named by `?stage=` (none: the whole program); BadRequest for an unknown one."""
+    chosen = []
+    for stage_id in request.args.getlist("stage"):
+        stage = program.stage(stage_id)
+        if stage is None:
+            raise BadRequest(f"There is no stage {stage_id!r} in this program.")
+        if stage not in chosen:
+            chosen.append(stage)
+    return chosen
 
 
 @bp.post("/entries")
@@ -158,6 +210,22 @@ def edit(entry_id: int) -> ResponseReturnValue:
         form.transcript.data = entry.transcript or ""
     status = 400 if form.is_submitted() else 200
     return render_template("journal/edit.html", entry=entry, form=form), status
+
+
+@bp.post("/entries/<id:entry_id>/confirm")
+def confirm(entry_id: int) -> ResponseReturnValue:
+    """ "Looks right": the machine's transcript is checked; back to where the person was."""
+    entry = owned_entry(current_user, entry_id)
+    if not ConfirmForm().validate_on_submit():
+        raise BadRequest("The form has expired; please try again.")
+    confirm_entry(entry)
+    flash("Marked as checked by you.", "success")
+    # `back` names a question ("<stage>/<prompt>") or the journal; never a free URL.
+    stage_id, _, prompt_id = (request.form.get("back") or "").partition("/")
+    if stage_id == entry.stage and prompt_id == entry.prompt:
+        target = url_for("journal.question", stage_id=stage_id, prompt_id=prompt_id)
+        return redirect(f"{target}#entry-{entry.id}", 303)
+    return redirect(_back_to_journal(entry), 303)
 
 
 @bp.route("/entries/<id:entry_id>/delete", methods=["GET", "POST"])

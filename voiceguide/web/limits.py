@@ -49,10 +49,31 @@ def per_account(name: str, message: str, scope: str | None = None, **options):
     return limiter.limit(setting(name), error_message=message, **options)
 
 
+def sign_in_attempts(view: Callable) -> Callable:
+    """The sign-in limits, shared by every way of signing in (password, recovery key): per
+    address, and failures per (name, address), so nobody elsewhere can refuse the owner."""
+    view = limiter.shared_limit(
+        setting("LOGIN_RATE_LIMIT_ACCOUNT"),
+        "sign-in-failures",
+        methods=["POST"],
+        key_func=name_at_address,
+        deduct_when=failed,
+        error_message=SIGN_IN,
+    )(view)
+    return limiter.shared_limit(
+        setting("LOGIN_RATE_LIMIT_ADDRESS"),
+        "sign-in",
+        methods=["POST"],
+        key_func=get_remote_address,
+        error_message=SIGN_IN,
+    )(view)
+
+
 ANSWERS = "You have sent a great many answers in a short time. Please wait a minute."
 CHUNKS = "Too many pieces of recordings in a short time. Please wait a minute."
 COMMANDS = "Too many voice commands in a short time. Please wait a minute."
 RETRIES = "Too many transcriptions retried in a short time. Please wait a minute."
 EXPORTS = "Too many downloads of your journal in a short time. Please wait a minute."
+READBACKS = "Too many answers read aloud in a short time. Please wait a minute."
 PASSWORD_CHECKS = "Too many wrong passwords. Please wait a few minutes and try again."
 SIGN_IN = "Too many attempts. Please wait a minute and try again."

@@ -11,7 +11,7 @@ from ..accounts.preferences import CHOICES
 from ..journal.entries import user_entries
 from ..journal.progress import progress
 from ..program import current_program
-from .urls import audio_url
+from .urls import stage_audio, text_audio_url
 
 bp = Blueprint("pages", __name__)
 
@@ -40,10 +40,15 @@ def stage(stage_id: str) -> str:
         abort(404)
     index = program.index_of(stage_id)
     stages = program.stages
+    step = None
+    if current_user.is_authenticated:
+        step = progress(user_entries(current_user, stage_id), program)[index]
     return render_template(
         "stage.html",
         stage=found,
-        audio={p.id: audio_url(p) for p in found.parts},
+        step=step,
+        cues={name: text_audio_url(spoken) for name, spoken in program.cues.items()},
+        audio=stage_audio(found.parts),
         previous=stages[index - 1] if index > 0 else None,
         next=stages[index + 1] if index + 1 < len(stages) else None,
         max_recording_seconds=current_app.config["MAX_RECORDING_SECONDS"],

@@ -29,6 +29,8 @@ def entry_json(entry: Entry) -> dict[str, Any]:
         "machine_transcript": entry.machine_transcript,
         "stage_title": stage.title if stage else None,
         "prompt_text": part.text if part else None,
+        "checked": not entry.unchecked,
+        "checked_at": isoformat(entry.checked_at),
     }
 
 

@@ -54,8 +54,13 @@ def open_stream() -> tuple[Response, int]:
 
 @bp.get("/<id:stream_id>")
 def one(stream_id: int) -> Response:
-    """One stream: how many chunks arrived, whether it is open, the entry it became."""
-    return jsonify(stream_json(streams.owned_stream(current_user, stream_id)))
+    """One stream: how many chunks arrived, whether it is open, the entry it became.
+
+    Asking keeps an open stream from the idle sweep (the page asks while a held recording
+    sends no chunk)."""
+    stream = streams.owned_stream(current_user, stream_id)
+    streams.keep_open(stream)
+    return jsonify(stream_json(stream))
 
 
 @bp.put("/<id:stream_id>/chunks/<int:number>")

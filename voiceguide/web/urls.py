@@ -1,8 +1,11 @@
-"""URLs the views share: a part's narration by the hash of what it sounds like; row ids."""
+"""URLs the views share: a part's narration by the hash of what it sounds like; row ids;
+where to go after signing in."""
 
 from __future__ import annotations
 
-from flask import url_for
+from urllib.parse import urlsplit
+
+from flask import request, url_for
 from werkzeug.routing import IntegerConverter
 
 from ..narration import narration
@@ -32,3 +35,32 @@ class RowIdConverter(IntegerConverter):
     def to_python(self, value: str) -> int:
         number = int(value)
         return number if number <= MAX_ROW_ID else NO_ROW
+
+
+def text_audio_url(spoken: str) -> str:
+    """Content-addressed URL of any of the program's narration texts (a variant, a cue)."""
+    return url_for("narration.audio", key=narration().key_for_text(spoken), ext=EXTENSION)
+
+
+def stage_audio(parts: tuple[Part, ...]) -> dict[str, str]:
+    """Narration URLs by part id; a closing's variant under "<id>:unanswered"."""
+    urls = {p.id: audio_url(p) for p in parts}
+    for part in parts:
+        if part.unanswered_spoken:
+            urls[f"{part.id}:unanswered"] = text_audio_url(part.unanswered_spoken)
+    return urls
+
+
+def safe_next(default: str) -> str:
+    """The `next` page when it is a path on this site, else the default."""
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not parts.scheme
+        and not parts.netloc
+    ):
+        return target
+    return default

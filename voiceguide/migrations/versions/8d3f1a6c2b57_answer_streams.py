@@ -1,7 +1,10 @@
 """Streamed answers: the answer_streams and stream_segments tables, and entries.interrupted.
 
+A stream keeps its data key wrapped for its jobs (job_key) and its segments' texts sealed
+(text_sealed), like entries since 9e4a1c7b2d58.
+
 Revision ID: 8d3f1a6c2b57
-Revises: 7c1d2e9a4b10
+Revises: b2d4f6a8c013
 Create Date: 2026-11-30 03:30:00.000000
 
 """
@@ -11,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '8d3f1a6c2b57'
-down_revision = '7c1d2e9a4b10'
+down_revision = 'b2d4f6a8c013'
 branch_labels = None
 depends_on = None
 
@@ -30,6 +33,7 @@ def upgrade():
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('last_chunk_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('entry_id', sa.Integer(), nullable=True),
+        sa.Column('job_key', sa.LargeBinary(), nullable=True),
         sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['entry_id'], ['entries.id'], ondelete='SET NULL'),
         sa.PrimaryKeyConstraint('id'),
@@ -50,7 +54,7 @@ def upgrade():
         sa.Column('start_s', sa.Double(), nullable=False),
         sa.Column('end_s', sa.Double(), nullable=False),
         sa.Column('status', sa.String(length=16), nullable=False),
-        sa.Column('text', sa.Text(), nullable=True),
+        sa.Column('text_sealed', sa.LargeBinary(), nullable=True),
         sa.ForeignKeyConstraint(['stream_id'], ['answer_streams.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('stream_id', 'number', name='uq_stream_segments_stream_number'),

@@ -10,12 +10,19 @@ import { abortError, isAbort, sleep } from './dom.js';
 import { load, save, stepRate } from './prefs.js';
 import { isRunning, move } from './states.js';
 import { unlockAudio } from './tones.js';
-import { LISTEN_ONLY_PAUSE_MS, recordAnswer, sendAnswer, typedTurn } from './turns.js';
+import {
+  BEAT_MS,
+  LISTEN_ONLY_PAUSE_MS,
+  listenWhilePaused,
+  recordAnswer,
+  sendAnswer,
+  typedTurn,
+} from './turns.js';
 
 /** @typedef {import('./states.js').State} State */
 /** @typedef {import('./states.js').Move} Move */
 /** @typedef {import('./turns.js').Outcome} Outcome */
-/** @typedef {'narration'|'answer'|'type'|'after'} Phase */
+/** @typedef {'narration'|'readback'|'answer'|'type'|'after'} Phase */
 
 /**
  * What the session reads from the page (session.js, readConfig).
@@ -28,9 +35,35 @@ import { LISTEN_ONLY_PAUSE_MS, recordAnswer, sendAnswer, typedTurn } from './tur
  * @property {number} reminderSeconds
  * @property {number} giveUpSeconds
  * @property {import('./prefs.js').Choices} choices
+ * @property {string[]} [answered] the stage's questions with an answer in the journal (server)
+ * @property {string} [progressUrl] GET: the journal's progress, per stage
+ * @property {string} [entriesUrl]
+ * @property {string} [loginUrl]
  * @property {string} [nextUrl]
  * @property {string} [nextTitle]
  */
+
+/**
+ * The stage's questions with an answer in the journal, from the server; null when it cannot
+ * be asked (offline, signed out since).
+ * @param {string} url
+ * @param {string} stage
+ * @returns {Promise<string[]|null>}
+ */
+async function fetchAnswered(url, stage) {
+  try {
+    const response = await fetch(url, {
+      headers: { Accept: 'application/json' },
+      credentials: 'same-origin',
+    });
+    if (!response.ok) return null;
+    const body = await response.json();
+    const found = body.stages?.find((/** @type {{id: string}} */ s) => s.id === stage);
+    return found ? found.answered_prompts : null;
+  } catch {
+    return null;
+  }
+}
 
 export class Session {
   /**
@@ -41,8 +74,10 @@ export class Session {
    * @param {import('./outbox.js').Outbox} deps.outbox
    * @param {import('./prefs.js').Prefs} deps.prefs
    * @param {(change: Partial<import('./prefs.js').Prefs>) => void} deps.savePrefs
+   * @param {{play: (name: string) => Promise<void>}} [deps.cues] short spoken cues
    */
-  constructor({ cfg, view, player, outbox, prefs, savePrefs }) {
+  constructor({ cfg, view, player, outbox, prefs, savePrefs, cues = { play: async () => {} } }) {
+    this.cues = cues;
     this.cfg = cfg;
     this.view = view;
     this.player = player;
@@ -52,7 +87,15 @@ export class Session {
     this.parts = view.parts;
     // Per person too: two people may share a browser.
     this.progressKey = `progress:${cfg.user}:${cfg.program}:${cfg.stage}`;
-    this.completeKey = `complete:${cfg.user}:${cfg.program}:${cfg.stage}`;
+    // Questions with an answer: in the journal when the page was made, and sent since.
+    /** @type {Set<string>} */
+    this.answered = new Set(cfg.answered ?? []);
+    /** @type {Set<string>} answers on their way, kept on this device until the server has them */
+    this.onTheirWay = new Set();
+    /** @type {{id: number, prompt: string}|null} the last answer saved from this page */
+    this.lastEntry = null;
+    /** @type {AbortController|null} listening for "resume" while paused by silence */
+    this.listening = null;
     /** @type {State} */
     this.state = 'idle';
     this.index = 0;
@@ -60,7 +103,7 @@ export class Session {
     this.step = null;
     /** @type {import('./recorder.js').Recording|null} */
     this.recording = null;
-    /** @type {{index: number, phase: Phase|'live'|'answer-wait'}|null} */
+    /** @type {{index: number, phase: Phase|'live'|'recording'|'answer-wait'}|null} */
     this.pausedAt = null;
     /** @type {'answer-wait'|'after'|null} what Continue leads to while waiting */
     this.waitPhase = null;
@@ -87,7 +130,6 @@ export class Session {
     return {
       part: started ? part : null,
       time: started ? progress.time : 0,
-      completedAt: load(this.completeKey, null),
     };
   }
 
@@ -126,8 +168,11 @@ export class Session {
   cancelStep() {
     this.step?.abort();
     this.step = null;
-    this.recording?.cancel();
+    this.stopListening();
+    // Never cancel() here: a turn left after the person spoke keeps what they said.
+    this.recording?.leave();
     this.recording = null;
+    this.view.setRecordingPaused(false);
     this.player.stop();
     this.continueWaiter = null;
     this.typedWaiter = null;
@@ -145,11 +190,24 @@ export class Session {
     const part = this.parts[index];
     this.view.highlight(index);
     this.saveProgress(startAt);
+    if (phase === 'readback') {
+      // "Read it back" said in an answer turn: the last answer, then the turn again.
+      this.moveBy('play');
+      await this.playReadBack(signal);
+      phase = 'answer';
+      explicit = true;
+    }
     if (phase === 'narration') {
       this.moveBy('play');
       this.view.announce(`Playing: ${part.title}`);
+      const variant = part.kind === 'closing' && this.unanswered() && part.audioUnanswered;
+      if (variant) this.view.showText(part.textUnanswered ?? part.text);
       try {
-        await this.player.play(part.audio, { startAt, signal });
+        await this.player.play(variant || part.audio, {
+          startAt,
+          signal,
+          onSlow: () => this.view.showPreparing(part.title),
+        });
       } catch (error) {
         if (isAbort(error)) throw error;
         this.view.showError(
@@ -172,6 +230,12 @@ export class Session {
         }
         const outcome = await this.answer(part, phase === 'type' ? 'type' : 'answer', signal);
         if (this.actOn(outcome)) return;
+        // The beat: the answer is in, the "saved" cue has sounded; a few seconds of quiet
+        // before the next part, so that it does not rush in on the person's last word.
+        if (this.prefs.handsFree && index < this.parts.length - 1) {
+          await this.view.announced(); // "Saved to your journal" is said before the quiet
+          await sleep(BEAT_MS, signal);
+        }
       }
     }
     if (!this.prefs.handsFree && index < this.parts.length - 1) {
@@ -188,7 +252,7 @@ export class Session {
    * @returns {Promise<Outcome>}
    */
   async answer(part, phase, signal) {
-    const ctx = this.turnContext(signal);
+    const ctx = this.turnContext(signal, part);
     if (phase === 'answer') {
       this.moveBy('listen');
       const recorded = await recordAnswer(ctx, signal, part);
@@ -206,11 +270,13 @@ export class Session {
   }
 
   /**
-   * What a turn may use; a turn from a step that was moved away from changes nothing.
+   * What a turn may use; a turn from a step that was moved away from changes nothing, but
+   * what the person said in it is still kept (`keep`).
    * @param {AbortSignal} signal
+   * @param {{id: string, title: string}} part
    * @returns {import('./turns.js').TurnContext}
    */
-  turnContext(signal) {
+  turnContext(signal, part) {
     return {
       view: this.view,
       outbox: this.outbox,
@@ -227,7 +293,60 @@ export class Session {
         new Promise((resolve) => {
           this.continueWaiter = () => resolve();
         }),
+      part,
+      keep: (result) => this.keepLeftAnswer(part, result),
+      remind: (recording) => this.remind(recording),
     };
+  }
+
+  /**
+   * An answer turn was left (Skip, Repeat, Play from here...) after the person had spoken:
+   * what they said is their answer to that question, sent like any other.
+   * @param {{id: string, title: string}} part
+   * @param {import('./recorder.js').RecordingResult} result
+   */
+  keepLeftAnswer(part, result) {
+    this.onTheirWay.add(part.id);
+    this.view.note = `What you said is kept as your answer to ${part.title}.`;
+    const ctx = this.turnContext(new AbortController().signal, part);
+    sendAnswer(ctx, part, result).then(
+      (outcome) => this.noteOutcome(part.id, outcome),
+      (error) => console.error(error),
+    );
+  }
+
+  /**
+   * Remember what became of an answer (the ending and the closing variant rely on it).
+   * @param {string} prompt
+   * @param {Outcome} outcome
+   */
+  noteOutcome(prompt, outcome) {
+    if (outcome.kind === 'saved' || outcome.kind === 'typed') {
+      this.answered.add(prompt);
+      this.onTheirWay.delete(prompt);
+    } else if (outcome.kind === 'kept') this.onTheirWay.add(prompt);
+    if (outcome.kind === 'saved') {
+      this.lastEntry = { id: /** @type {{id: number}} */ (outcome.entry).id, prompt };
+    }
+  }
+
+  // No answer heard for a while: a spoken reminder (the recording holds while it plays, so
+  // that the reminder itself is never taken for the person's answer).
+  /** @param {import('./recorder.js').Recording} recording */
+  async remind(recording) {
+    recording.pause();
+    this.view.announce('Still recording. Answer when you are ready, or say \u201cskip\u201d.');
+    try {
+      await this.cues.play('reminder');
+    } finally {
+      if (this.state === 'answering') recording.resume();
+    }
+  }
+
+  /** True when no question of this stage has an answer (the closing says so, kindly). */
+  unanswered() {
+    const prompts = this.parts.filter((p) => p.kind === 'prompt').map((p) => p.id);
+    return !prompts.some((id) => this.answered.has(id) || this.onTheirWay.has(id));
   }
 
   /**
@@ -235,12 +354,15 @@ export class Session {
    * @param {Outcome} outcome
    */
   actOn(outcome) {
+    this.noteOutcome(this.parts[this.index].id, outcome);
     switch (outcome.kind) {
       case 'no-speech':
         this.pauseAt(this.index, 'answer');
         this.view.announce(
-          'Paused: nothing was heard for a while. Press Resume when you are ready to answer.',
+          'Paused: nothing was heard for a while. Say \u201cresume\u201d, or press Resume, ' +
+            'when you are ready to answer.',
         );
+        this.listenForResume();
         return true;
       case 'command':
         return this.command(outcome.command);
@@ -289,7 +411,16 @@ export class Session {
     if (name === 'repeat') this.goTo(index);
     else if (name === 'next') this.goTo(index + 1);
     else if (name === 'pause') this.pauseAt(index, 'answer');
-    else if (name === 'slower' || name === 'faster') {
+    else if (name === 'resume' || name === 'answer') {
+      this.goTo(index, { phase: 'answer', explicit: true });
+    } else if (name === 'back') this.goTo(this.previousQuestion(index));
+    else if (name === 'read-back') {
+      if (this.lastEntry) this.goTo(index, { phase: 'readback' });
+      else {
+        this.view.note = 'There is no answer from this visit to read back yet.';
+        this.goTo(index, { phase: 'answer', explicit: true });
+      }
+    } else if (name === 'slower' || name === 'faster') {
       this.changeRate(name === 'slower' ? -1 : 1);
       this.goTo(index);
     } else return false;
@@ -302,11 +433,53 @@ export class Session {
     if (this.typedWaiter?.prompt === prompt) this.typedWaiter.resolve();
   }
 
-  complete() {
+  /**
+   * The question before the part at `index` (its first one: the part itself).
+   * @param {number} index
+   */
+  previousQuestion(index) {
+    for (let i = index - 1; i >= 0; i--) if (this.parts[i].kind === 'prompt') return i;
+    return index;
+  }
+
+  async complete() {
     this.moveBy('finish');
     save(this.progressKey, null);
-    save(this.completeKey, new Date().toISOString());
-    this.view.showComplete(this.cfg);
+    const ending = await this.ending();
+    if (this.state === 'done') this.view.showEnding(ending);
+  }
+
+  /**
+   * What the end of the stage says: what was answered (the server's word when it can be
+   * reached), what is still on its way, what is missing.
+   * @returns {Promise<import('./view.js').Ending>}
+   */
+  async ending() {
+    const { signedIn, nextUrl, nextTitle, loginUrl } = this.cfg;
+    const prompts = this.parts
+      .map((part, index) => ({ part, index }))
+      .filter(({ part }) => part.kind === 'prompt');
+    let answered = this.answered;
+    if (signedIn && this.cfg.progressUrl) {
+      const fromServer = await fetchAnswered(this.cfg.progressUrl, this.cfg.stage);
+      if (fromServer) answered = new Set([...fromServer, ...this.answered]);
+    }
+    const onTheirWay = prompts.filter(
+      ({ part }) => this.onTheirWay.has(part.id) && !answered.has(part.id),
+    );
+    const missing = prompts.filter(
+      ({ part }) => !answered.has(part.id) && !this.onTheirWay.has(part.id),
+    );
+    return {
+      signedIn,
+      total: prompts.length,
+      answered: prompts.length - missing.length - onTheirWay.length,
+      onTheirWay: onTheirWay.map(({ part }) => part.title),
+      missing: missing.map(({ part, index }) => ({ title: part.title, index })),
+      nextUrl,
+      nextTitle,
+      loginUrl,
+    };
   }
 
   // ---- controls ------------------------------------------------------------------------
@@ -325,6 +498,15 @@ export class Session {
     if (this.state === 'playing') {
       this.player.pause();
       this.pausedAt = { index: this.index, phase: 'live' };
+    } else if (this.state === 'answering' && this.recording) {
+      // The recording holds; Resume goes on with the same answer.
+      this.recording.pause();
+      this.view.setRecordingPaused(true);
+      this.pausedAt = { index: this.index, phase: 'recording' };
+      this.moveBy('pause');
+      this.view.setPaused(true);
+      this.view.announce('Paused. What you have said so far is kept: Resume goes on with it.');
+      return;
     } else {
       // Where Resume picks up: an interrupted recording starts again; a sent answer is kept.
       const phases = { answering: 'answer', sending: 'after', typing: 'type' };
@@ -355,21 +537,46 @@ export class Session {
   resume() {
     const at = this.pausedAt ?? { index: this.index, phase: 'narration' };
     this.view.clearError();
-    if (at.phase === 'live') {
+    this.stopListening();
+    if (at.phase === 'recording' && this.recording) {
+      this.moveBy('listen');
+      this.pausedAt = null;
+      this.view.setPaused(false);
+      this.view.setRecordingPaused(false);
+      this.recording.resume();
+      this.view.announce('Recording again: go on with your answer.');
+    } else if (at.phase === 'live') {
       this.moveBy('resume');
       this.pausedAt = null;
       this.view.setPaused(false);
       this.view.announce(`Playing: ${this.parts[this.index].title}`);
       this.player.resume();
-    } else if (at.phase === 'answer-wait') {
+    } else if (at.phase === 'answer-wait' || at.phase === 'recording') {
       this.goTo(at.index, { phase: 'answer' });
     } else {
       this.goTo(at.index, { phase: at.phase, explicit: true });
     }
   }
 
+  // Skip what is playing: a question's narration leads straight to its answer turn; anything
+  // else (an intro, an answer turn, the wait after a question) moves on to the next part.
   skip() {
-    if (this.running) this.goTo(this.index + 1);
+    if (!this.running) return;
+    const part = this.parts[this.index];
+    const narrating =
+      this.state === 'playing' || (this.state === 'paused' && this.pausedAt?.phase === 'live');
+    if (part.kind === 'prompt' && narrating && this.cfg.signedIn) {
+      this.goTo(this.index, { phase: 'answer', explicit: true });
+    } else this.skipQuestion();
+  }
+
+  // Move on without an answer; what was said in the turn so far is kept (cancelStep).
+  skipQuestion() {
+    if (!this.running) return;
+    if (!this.recording?.spoke && this.parts[this.index].kind === 'prompt') {
+      this.view.note = `${this.parts[this.index].title} skipped.`;
+    }
+    this.goTo(this.index + 1);
   }
 
   next() {
@@ -386,11 +593,84 @@ export class Session {
   }
 
   finishAnswer() {
+    if (this.state === 'paused' && this.pausedAt?.phase === 'recording') this.resume();
     this.recording?.finish();
   }
 
+  // Record again, pressed during a recording: the person chose to drop this take; say so.
   rerecord() {
-    if (this.state === 'answering') this.goTo(this.index, { phase: 'answer', explicit: true });
+    if (this.state !== 'answering' && this.pausedAt?.phase !== 'recording') return;
+    const spoke = this.recording?.spoke;
+    this.recording?.cancel();
+    if (spoke) this.view.note = 'Starting again: that take is not kept.';
+    this.goTo(this.index, { phase: 'answer', explicit: true });
+  }
+
+  /**
+   * Answer a question again, from its transcript card: the earlier answer stays in the
+   * journal, and the new one is added.
+   * @param {string} prompt
+   */
+  answerAgain(prompt) {
+    const index = this.parts.findIndex((p) => p.id === prompt);
+    if (index < 0) return;
+    unlockAudio();
+    this.view.showRunning();
+    this.view.note = 'Your earlier answer stays in your journal.';
+    this.goTo(index, { phase: 'answer', explicit: true });
+  }
+
+  // The transcript card is used (Edit, Read it back): the session holds still meanwhile.
+  holdForCard() {
+    if (this.running && this.state !== 'paused') this.pause();
+  }
+
+  // ---- read it back and listening while paused -----------------------------------------
+
+  /**
+   * Play the last answer from this page, read by the narration voice.
+   * @param {AbortSignal} signal
+   */
+  async playReadBack(signal) {
+    if (!this.lastEntry || !this.cfg.entriesUrl) return;
+    this.view.announce('Reading your answer back.');
+    const url = `${this.cfg.entriesUrl}/${this.lastEntry.id}/speech`;
+    try {
+      await this.player.play(url, { signal });
+    } catch (error) {
+      if (isAbort(error)) throw error;
+      this.view.showError('Your answer could not be read back just now. Its words are shown.');
+    }
+  }
+
+  // Paused because nothing was heard: listen a while for "resume" (the microphone on, and
+  // the page says so); anything longer than a command is kept as the answer.
+  listenForResume() {
+    if (!this.cfg.signedIn) return;
+    this.stopListening();
+    const controller = new AbortController();
+    this.listening = controller;
+    const part = this.parts[this.index];
+    const index = this.index;
+    const ctx = this.turnContext(controller.signal, part);
+    listenWhilePaused(ctx, controller.signal)
+      .then((outcome) => {
+        if (this.listening !== controller) return;
+        this.listening = null;
+        if (outcome.kind === 'command') this.command(outcome.command);
+        else if (outcome.kind === 'saved' || outcome.kind === 'kept') {
+          this.noteOutcome(part.id, outcome);
+          this.goTo(index + 1);
+        }
+      })
+      .catch((error) => {
+        if (!isAbort(error)) console.error(error);
+      });
+  }
+
+  stopListening() {
+    this.listening?.abort();
+    this.listening = null;
   }
 
   typeInstead() {

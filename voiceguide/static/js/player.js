@@ -3,6 +3,8 @@
 
 import { abortError } from './dom.js';
 
+const SLOW_MS = 800; // a part not sounding by then is still being made: say so
+
 export class NarrationError extends Error {
   constructor(url) {
     super('The narration could not be played.');
@@ -33,15 +35,21 @@ export class NarrationPlayer {
 
   /**
    * Play `url` from `startAt` seconds; resolve when it ends, reject on error or abort.
+   * `onSlow` is called when no sound has come after SLOW_MS (a part still being prepared).
    * @param {string} url
-   * @param {{startAt?: number, signal?: AbortSignal}} [options]
+   * @param {{startAt?: number, signal?: AbortSignal, onSlow?: () => void}} [options]
    * @returns {Promise<void>}
    */
-  play(url, { startAt = 0, signal } = {}) {
+  play(url, { startAt = 0, signal, onSlow } = {}) {
     const audio = this.audio;
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortError());
+      const slow = onSlow ? setTimeout(onSlow, SLOW_MS) : undefined;
+      const onPlaying = () => clearTimeout(slow);
+      audio.addEventListener('playing', onPlaying, { once: true });
       const cleanup = () => {
+        clearTimeout(slow);
+        audio.removeEventListener('playing', onPlaying);
         audio.removeEventListener('ended', onEnded);
         audio.removeEventListener('error', onError);
         signal?.removeEventListener('abort', onAbort);

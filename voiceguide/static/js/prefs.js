@@ -34,6 +34,9 @@ export function save(key, value) {
  * @property {number} rate narration speed
  * @property {boolean} handsFree move on without Continue
  * @property {number|null} pauseSeconds quiet that ends an answer (null: never)
+ * @property {number|null} [giveUpSeconds] quiet before a silent turn pauses (null: never;
+ *   not set: the server's default)
+ * @property {boolean} spokenCue say "Saved" out loud, besides the chime
  * @property {boolean} shortcuts keyboard shortcuts on
  */
 
@@ -43,6 +46,7 @@ export function save(key, value) {
  * @typedef {object} Choices
  * @property {number[]} rates
  * @property {(number|null)[]} pauses
+ * @property {(number|null)[]} giveUps
  */
 
 /** @type {Readonly<Prefs>} */
@@ -50,11 +54,12 @@ export const DEFAULTS = Object.freeze({
   rate: 1,
   handsFree: true,
   pauseSeconds: 3,
+  spokenCue: false,
   shortcuts: true,
 });
 
 /** @type {Choices} */
-export const NO_CHOICES = Object.freeze({ rates: [], pauses: [] });
+export const NO_CHOICES = Object.freeze({ rates: [], pauses: [], giveUps: [] });
 
 /**
  * The choices from the page (a JSON attribute); none when it is missing or broken.
@@ -63,8 +68,10 @@ export const NO_CHOICES = Object.freeze({ rates: [], pauses: [] });
  */
 export function parseChoices(json) {
   try {
-    const { rates, pauses } = JSON.parse(json ?? '');
-    if (Array.isArray(rates) && Array.isArray(pauses)) return { rates, pauses };
+    const { rates, pauses, give_ups: giveUps = [] } = JSON.parse(json ?? '');
+    if (Array.isArray(rates) && Array.isArray(pauses) && Array.isArray(giveUps)) {
+      return { rates, pauses, giveUps };
+    }
   } catch {
     // fall through
   }
@@ -83,6 +90,8 @@ export function clean(prefs, choices) {
     rate: (v) => choices.rates.some((rate) => rate === v),
     handsFree: (v) => typeof v === 'boolean',
     pauseSeconds: (v) => choices.pauses.some((pause) => pause === v),
+    giveUpSeconds: (v) => choices.giveUps.some((wait) => wait === v),
+    spokenCue: (v) => typeof v === 'boolean',
     shortcuts: (v) => typeof v === 'boolean',
   };
   /** @type {Record<string, unknown>} */

@@ -84,7 +84,7 @@ export async function openMicrophone() {
  * @property {number|null} [pauseSeconds] quiet after speech that ends the answer (null: never)
  * @property {number} maxSeconds the longest recording
  * @property {number} [reminderSeconds]
- * @property {number} [giveUpSeconds]
+ * @property {number|null} [giveUpSeconds] null: never
  * @property {(level: number) => void} [onLevel] the meter, 0..1
  * @property {(seconds: number) => void} [onTick] whole seconds recorded so far
  * @property {() => void} [onReminder]
@@ -101,7 +101,8 @@ export async function openMicrophone() {
  * @property {number} seconds
  * @property {boolean} spoke
  * @property {number} speechSeconds
- * @property {'limit'|'silence'|'no-speech'|'done'|'cancel'|null} reason
+ * @property {'limit'|'silence'|'no-speech'|'done'|'left'|'cancel'|null} reason
+ *   left: the turn was left (Skip, Repeat...) after the person had spoken: kept as the answer
  */
 
 export class Recording {
@@ -123,6 +124,9 @@ export class Recording {
     /** @type {MediaStreamAudioSourceNode|null} */
     this.source = null;
     this.voice = new VoiceActivity(options, 0);
+    /** @type {number|undefined} when Pause held the recording */
+    this.pausedAt = undefined;
+    this.startedAt = 0;
   }
 
   /**
@@ -151,6 +155,7 @@ export class Recording {
       this.recorder.addEventListener('stop', () => {
         const seconds = (performance.now() - this.startedAt) / 1000;
         const keep = this.reason !== 'cancel' && this.reason !== 'no-speech';
+        clearInterval(this.timer);
         const mime = this.recorder.mimeType || type || 'audio/webm';
         resolve({
           blob: keep ? new Blob(this.chunks, { type: mime }) : null,
@@ -165,6 +170,34 @@ export class Recording {
     this.recorder.start(this.options.timesliceMs ?? 1000);
     this.timer = setInterval(() => this.sample(), TICK_MS);
     return done;
+  }
+
+  /** True once the person has said something in this turn. */
+  get spoke() {
+    return this.voice.spoke;
+  }
+
+  get paused() {
+    return this.pausedAt !== undefined;
+  }
+
+  // Hold the recording (Pause): nothing is recorded, and the quiet is not counted.
+  pause() {
+    if (this.reason || this.paused) return;
+    this.pausedAt = performance.now();
+    clearInterval(this.timer);
+    if (this.recorder?.state === 'recording') this.recorder.pause();
+  }
+
+  // Go on with the same recording (Resume): the answer continues where it was held.
+  resume() {
+    if (this.reason || !this.paused) return;
+    const held = performance.now() - /** @type {number} */ (this.pausedAt);
+    this.pausedAt = undefined;
+    this.startedAt += held;
+    this.voice.shift(held);
+    if (this.recorder?.state === 'paused') this.recorder.resume();
+    this.timer = setInterval(() => this.sample(), TICK_MS);
   }
 
   sample() {
@@ -193,14 +226,21 @@ export class Recording {
     this.stop('done');
   }
 
-  // Stop and throw the recording away.
+  // Stop and throw the recording away (only when the person chose to: Record again).
   cancel() {
     this.stop('cancel');
+  }
+
+  // The turn is left (Skip, Repeat, a move elsewhere): what was said is kept as the answer;
+  // a turn with nothing said is simply cancelled.
+  leave() {
+    this.stop(this.spoke ? 'left' : 'cancel');
   }
 
   /** @param {NonNullable<RecordingResult['reason']>} reason */
   stop(reason) {
     if (this.reason) return;
+    if (this.paused) this.resume();
     this.reason = reason;
     clearInterval(this.timer);
     if (this.recorder && this.recorder.state !== 'inactive') this.recorder.stop();

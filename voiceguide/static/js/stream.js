@@ -20,6 +20,8 @@ const FAST_POLL_MS = 150; // following the transcript right after the finish
 const FAST_POLL_FOR_MS = 4000;
 const HEALTHY_MS = 2500; // the server's end of turn is trusted while acks are this recent
 const CAPTIONS_KEY = 'voiceguide:captions';
+const KEEP_OPEN_MS = 30000; // asked after this long without a chunk (a recording held by Pause)
+const KEEP_OPEN_FOR_MS = 30 * 60000; // a hold longer than this is a page left alone
 
 /**
  * @typedef {object} Ack
@@ -124,6 +126,26 @@ export class LiveStream {
     })
       .then((response) => (response.ok ? response.json() : null))
       .catch(() => null);
+    this.lastSent = this.lastChunk = performance.now();
+    // While no chunk comes (Pause holds the recording), the server is asked about the stream
+    // now and then, so that its idle sweep does not take it for a closed tab.
+    this.keepOpen = setInterval(() => this.askIfQuiet(), KEEP_OPEN_MS / 3);
+  }
+
+  async askIfQuiet() {
+    if (performance.now() - this.lastChunk > KEEP_OPEN_FOR_MS) this.stopAsking();
+    if (performance.now() - this.lastSent < KEEP_OPEN_MS) return;
+    this.lastSent = performance.now();
+    const stream = await this.opened;
+    if (!stream || this.broken) return;
+    await fetch(`${this.streamsUrl}/${stream.id}`, {
+      headers: { Accept: 'application/json' },
+      credentials: 'same-origin',
+    }).catch(() => {});
+  }
+
+  stopAsking() {
+    clearInterval(this.keepOpen);
   }
 
   // True while the server answers: its end of turn is used, the loudness one waits.
@@ -134,6 +156,7 @@ export class LiveStream {
   /** @param {Blob} blob the recorder's next chunk */
   push(blob) {
     const number = this.count++;
+    this.lastSent = this.lastChunk = performance.now();
     const key = `${this.clientId}/${number}`;
     this.queue = this.queue.then(async () => {
       const stream = await this.opened;
@@ -159,6 +182,7 @@ export class LiveStream {
    * @returns {Promise<object|null>}
    */
   async finish() {
+    this.stopAsking();
     const sent = await Promise.race([
       this.queue.then(() => true),
       sleep(FINISH_WAIT_MS).then(() => false),
@@ -180,6 +204,7 @@ export class LiveStream {
 
   // Not an answer after all (a voice command is checked as a whole file): close it emptily.
   async discard() {
+    this.stopAsking();
     this.broken = true; // no chunk starts after this; the one on its way may end first
     await Promise.race([this.queue, sleep(FINISH_WAIT_MS)]);
     const stream = await this.opened;

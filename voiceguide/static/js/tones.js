@@ -70,3 +70,14 @@ export function reminderTone(signal) {
     signal,
   );
 }
+
+// An answer reached the journal: two soft rising notes (a different shape from the others).
+export function savedTone(signal) {
+  return play(
+    [
+      [523, 0, 0.18],
+      [784, 0.16, 0.3],
+    ],
+    signal,
+  );
+}

@@ -12,6 +12,9 @@ const COMMAND_MAX_SPEECH_S = 2.5; // a command is a word or two
 const COMMAND_MAX_TOTAL_S = 12;
 const SETTLE_WAIT_MS = 30000; // then move on; the outbox keeps trying in the background
 export const LISTEN_ONLY_PAUSE_MS = 4000; // a moment to think when answering is not possible
+export const BEAT_MS = 3000; // quiet after an answer is saved, before the next part
+const LISTEN_WHILE_PAUSED_S = 90; // how long a pause by silence listens for "resume"
+const LISTEN_END_PAUSE_S = 1.5; // quiet that ends what was said while paused
 
 /**
  * What a turn may use; `onRecording`, `waitForTyped` and `waitForButton` are the session's.
@@ -20,10 +23,14 @@ export const LISTEN_ONLY_PAUSE_MS = 4000; // a moment to think when answering is
  * @property {import('./outbox.js').Outbox} outbox
  * @property {{user: string, stage: string, maxSeconds: number, reminderSeconds: number,
  *   giveUpSeconds: number}} cfg
- * @property {{pauseSeconds: number|null}} prefs
+ * @property {{pauseSeconds: number|null, giveUpSeconds?: number|null}} prefs
  * @property {(recording: Recording|null) => void} onRecording the recording Done may finish
  * @property {(prompt: string) => Promise<void>} waitForTyped until that typed answer is saved
  * @property {() => Promise<void>} waitForButton until Continue is pressed
+ * @property {(result: import('./recorder.js').RecordingResult) => void} [keep] a left turn's
+ *   words: sent as the answer though the session has moved on
+ * @property {(recording: Recording) => void} [remind] nothing heard for a while
+ * @property {{id: string, title: string}} [part] the question of the turn
  */
 
 /**
@@ -93,10 +100,13 @@ export async function recordAnswer(ctx, signal, part = null) {
     // Stop a second early: the server refuses anything longer than the limit.
     maxSeconds: Math.max(1, cfg.maxSeconds - 1),
     reminderSeconds: cfg.reminderSeconds,
-    giveUpSeconds: cfg.giveUpSeconds,
+    // The person's choice (null: never), else the server's default.
+    giveUpSeconds:
+      ctx.prefs.giveUpSeconds === undefined ? cfg.giveUpSeconds : ctx.prefs.giveUpSeconds,
     onLevel: (value) => view.setLevel(value),
     onTick: (seconds) => view.setElapsed(seconds),
     onReminder: () => {
+      if (ctx.remind) return ctx.remind(recording);
       reminderTone();
       view.announce('Still recording. Answer when you are ready, or say \u201cskip\u201d.');
     },
@@ -108,12 +118,61 @@ export async function recordAnswer(ctx, signal, part = null) {
   ctx.onRecording(null);
   view.hideRecording();
   attach(result, live);
-  if (signal.aborted || result.reason === 'cancel' || result.reason === 'no-speech') {
-    live?.discard();
+  // Left after speaking (Skip, Repeat, Play from here): the words go on as the answer (its
+  // stream is finished by sendAnswer like any other's).
+  const kept = result.reason === 'left' && Boolean(result.blob) && Boolean(ctx.keep);
+  if (kept) ctx.keep?.(result);
+  const ended = ['cancel', 'left', 'no-speech'].includes(result.reason);
+  if (signal.aborted || ended) {
+    if (!kept) live?.discard();
     if (result.reason === 'no-speech' && !signal.aborted) return { kind: 'no-speech' };
     throw abortError();
   }
   return { kind: 'recorded', result };
+}
+
+/**
+ * Paused because nothing was heard: listen (on this device; nothing is sent until someone
+ * speaks) for a while. A word or two goes to the server as a possible command ("resume");
+ * anything longer is the person's answer, and is kept as one.
+ * @param {TurnContext} ctx
+ * @param {AbortSignal} signal
+ * @returns {Promise<Outcome>}
+ */
+export async function listenWhilePaused(ctx, signal) {
+  let stream;
+  try {
+    stream = await openMicrophone();
+  } catch {
+    return { kind: 'mic-failed' };
+  }
+  if (signal.aborted) {
+    for (const track of stream.getTracks()) track.stop();
+    throw abortError();
+  }
+  ctx.view.showListening(true);
+  const recording = new Recording(stream, audioContext(), {
+    pauseSeconds: LISTEN_END_PAUSE_S,
+    maxSeconds: Math.max(1, ctx.cfg.maxSeconds - 1),
+    reminderSeconds: 0,
+    giveUpSeconds: LISTEN_WHILE_PAUSED_S,
+  });
+  const stop = () => recording.leave();
+  signal.addEventListener('abort', stop, { once: true });
+  let result;
+  try {
+    result = await recording.start();
+  } finally {
+    signal.removeEventListener('abort', stop);
+    ctx.view.showListening(false);
+  }
+  if (result.reason === 'left' && result.blob) ctx.keep?.(result);
+  if (signal.aborted) throw abortError();
+  if (!result.blob || !result.spoke) {
+    ctx.view.announce('Stopped listening. Press Resume when you are ready.');
+    return { kind: 'no-speech' };
+  }
+  return sendAnswer(ctx, ctx.part ?? { id: '' }, result, signal);
 }
 
 /**
@@ -124,7 +183,7 @@ export async function recordAnswer(ctx, signal, part = null) {
  * @param {AbortSignal} signal
  * @returns {Promise<Outcome>}
  */
-export async function sendAnswer(ctx, part, result, signal) {
+export async function sendAnswer(ctx, part, result, signal = undefined) {
   const { view, cfg, outbox } = ctx;
   if (result.reason === 'limit') {
     view.note = `Your answer reached the longest length allowed.`;

@@ -40,7 +40,7 @@ export function levelFromRms(rms) {
  * @typedef {object} VoiceOptions
  * @property {number|null} [pauseSeconds] quiet after speech that ends the answer (null: never)
  * @property {number} [reminderSeconds] quiet before a reminder
- * @property {number} [giveUpSeconds] quiet before the turn ends anyway
+ * @property {number|null} [giveUpSeconds] quiet before the turn ends anyway (null: never)
  */
 
 /**
@@ -63,6 +63,16 @@ export class VoiceActivity {
     this.firstVoiceAt = 0;
     this.lastVoiceAt = 0;
     this.reminded = false;
+  }
+
+  /**
+   * Move the turn's clock on by `ms` (a pause): quiet during a pause is not quiet heard.
+   * @param {number} ms
+   */
+  shift(ms) {
+    this.startedAt += ms;
+    if (this.firstVoiceAt) this.firstVoiceAt += ms;
+    if (this.lastVoiceAt) this.lastVoiceAt += ms;
   }
 
   get spoke() {
@@ -106,11 +116,12 @@ export class VoiceActivity {
     if (this.spoke && o.pauseSeconds && quietMs >= o.pauseSeconds * 1000) {
       return { spokeNow, remind, stop: 'silence' };
     }
-    if (!this.reminded && quietMs >= o.reminderSeconds * 1000) {
+    // null or Infinity: never (a person's choice for give-up; reminders stay on).
+    if (!this.reminded && o.reminderSeconds && quietMs >= o.reminderSeconds * 1000) {
       this.reminded = true;
       remind = true;
     }
-    if (quietMs >= o.giveUpSeconds * 1000) {
+    if (o.giveUpSeconds && quietMs >= o.giveUpSeconds * 1000) {
       return { spokeNow, remind, stop: this.spoke ? 'silence' : 'no-speech' };
     }
     return { spokeNow, remind, stop: null };

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from voiceguide.speech.pauses import WINDOW, PauseFinder, seconds
 from voiceguide.speech.pipe_decoder import PipeDecoder
+from voiceguide.speech.voice_activity import WINDOW, PauseFinder, seconds
 
 PER_SECOND = 16000 / WINDOW  # windows a second
 
