@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from tests.browser.support import FAKE, entries, sign_up, start_at, wait_for_entries
+from tests.helpers import PASSWORD
+from tests.journal_factory import recording_bytes
+from tests.test_at_rest import database_rows
+from voiceguide.accounts import keyring
+from voiceguide.extensions import db
+from voiceguide.journal.recordings import store
+from voiceguide.models import AnswerStream, User
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -112,3 +122,48 @@ def test_the_server_s_silence_ends_the_turn(open_page):
     [entry] = entries(page)
     # The fake microphone speaks for about seven seconds: the turn ended well before that.
     assert entry["duration_s"] < 2.0, entry
+
+
+def readable_anywhere(app, needles: list[bytes]) -> list[tuple[str, bytes]]:
+    """(where, needle) for every needle found in a file of the data directory or in a value
+    of the database."""
+    found = []
+    files = [p for p in Path(app.config["DATA_DIR"]).rglob("*") if p.is_file()]
+    blobs = [(str(p), p.read_bytes()) for p in files if p.exists()]
+    blobs.append(("<database rows>", database_rows(app)))
+    for where, data in blobs:
+        found += [(where, n) for n in needles if n in data]
+    return found
+
+
+def test_a_streamed_answer_is_sealed_while_spoken_and_after(open_page):
+    """Mid-answer and once saved: no piece of what the browser sent (opened here with the
+    person's password to know what to look for), and none of the words heard, is on the
+    server's disk or in its database."""
+    page = open_page(mic="story")
+    name = sign_up(page)
+    acked: list[int] = []
+    page.on("response", lambda r: acked.append(r.status) if "/chunks/" in r.url else None)
+    start_at(page)
+    deadline = time.monotonic() + 20
+    while acked.count(201) < 4 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert acked.count(201) >= 4
+    app = page.server.app
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == name))
+        key = keyring.open_with_password(user, PASSWORD)
+        stream = db.session.scalar(select(AnswerStream).where(AnswerStream.user_id == user.id))
+        with store().open_chunks(user.id, stream.id, range(4), key) as joined:
+            sent = joined.read()
+    assert sent.startswith(b"\x1a\x45\xdf\xa3")  # what the browser sent: a WebM
+    needles = [sent[:4], b"fake transcript"]
+    needles += [sent[i : i + 24] for i in range(64, len(sent) - 24, max(1, len(sent) // 8))]
+    assert readable_anywhere(app, needles) == []
+    expect(page.locator("#answer-text")).to_have_text(FAKE, timeout=30_000)
+    page.get_by_role("button", name="Pause").click()
+    [entry] = wait_for_entries(page, 1)
+    recording = recording_bytes(app, entry["id"])
+    assert recording.startswith(sent)  # the sealed recording is the chunks joined
+    needles += [recording[i : i + 24] for i in range(64, len(recording) - 24, 997)]
+    assert readable_anywhere(app, needles) == []
