@@ -90,6 +90,7 @@ def serve(workdir: Path, max_seconds: float) -> str:
             "SECRET_KEY": "bench",
             "START_WORKER": True,
             "RATELIMIT_ENABLED": False,
+            "WARM_NARRATION": False,  # no Piper rendering the program in the background
             "MAX_RECORDING_SECONDS": max_seconds,
             "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
         }

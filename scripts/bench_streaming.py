@@ -213,6 +213,7 @@ def main() -> int:
                 "START_WORKER": True,
                 "WTF_CSRF_ENABLED": False,  # timing transcription, not the forms
                 "RATELIMIT_ENABLED": False,
+                "WARM_NARRATION": False,  # no Piper rendering the program in the background
                 **{k: float(v) for k, v in (item.split("=", 1) for item in args.set)},
             }
         )
