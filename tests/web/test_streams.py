@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ from sqlalchemy import select, update
 from tests.helpers import AuthActions
 from tests.journal_factory import STAGE, count, data_key, user_id
 from voiceguide.extensions import db
-from voiceguide.jobs.transcription import due_entry_ids
+from voiceguide.jobs.transcription import due_entry_ids, transcribe_entry
 from voiceguide.journal.recordings import store
 from voiceguide.journal.recovery import remove_leftovers
 from voiceguide.models import AnswerStream, Entry, utcnow
@@ -283,3 +284,41 @@ def test_asking_about_an_open_stream_keeps_it_from_the_idle_sweep(app, client, a
     with app.app_context():
         assert due_entry_ids() == [] and count(app) == 0  # not taken for a closed tab
     assert api.put(stream["id"], 1, webm[:10]).status_code == 201
+
+
+def test_a_finish_sent_again_after_the_transcript_answers_with_the_opened_entry(app, api, webm):
+    """A browser may send a POST again on a connection the server closed: the second finish
+    answers with the entry as it is now, its transcript opened for its owner."""
+    stream = api.open().get_json()
+    api.put(stream["id"], 0, webm)
+    first = api.finish(stream["id"], 1)
+    assert first.status_code == 202
+    with app.app_context():
+        transcribe_entry(first.get_json()["id"])
+    again = api.finish(stream["id"], 1)
+    assert again.status_code == 200
+    assert again.get_json()["id"] == first.get_json()["id"]
+    assert again.get_json()["transcript"] == "a fake transcript"
+
+
+def test_the_sweep_closes_a_stream_whose_answer_came_whole_into_that_entry(app, client, api, webm):
+    stream = api.open().get_json()
+    api.put(stream["id"], 0, webm)
+    form = {"stage": STAGE, "prompt": "prompt-1", "client_id": stream["client_id"]}
+    whole = client.post(
+        "/api/entries",
+        data={**form, "audio": (io.BytesIO(webm), "a.webm")},
+        headers=api.auth_headers,
+    )
+    assert whole.status_code == 202
+    with app.app_context():
+        transcribe_entry(whole.get_json()["id"])  # its text sealed: opened without a session
+        db.session.execute(
+            update(AnswerStream).values(last_chunk_at=utcnow() - timedelta(seconds=121))
+        )
+        db.session.commit()
+        assert due_entry_ids() == []
+        closed = db.session.get(AnswerStream, stream["id"])
+        assert closed.open_key is None and closed.entry_id == whole.get_json()["id"]
+        assert closed.job_key is None
+    assert count(app) == 1 and api.chunk_files(stream["id"]) == []

@@ -40,7 +40,7 @@ from ..models import AnswerStream, Entry, User, utcnow
 from ..program import Part, Stage
 from ..speech.audio import SNIFF_BYTES, sniff_format
 from ..uploads import ACCEPTED
-from . import live, recordings
+from . import live, recordings, sealed
 from .entries import by_client_id, find_prompt, save_spoken_entry
 
 
@@ -154,7 +154,7 @@ def finish_stream(user: User, stream: AnswerStream, count: int) -> tuple[Entry, 
         entry = db.session.get(Entry, stream.entry_id) if stream.entry_id else None
         if entry is None:
             raise StreamClosed()
-        return entry, False
+        return sealed.open_entry(entry, session_key(user)), False
     numbers = recordings.store().chunk_numbers(user.id, stream.id)
     if count < 1:
         raise EmptyRecording("No piece of the recording was sent.")
@@ -249,7 +249,7 @@ def _close(
     """
     store = recordings.store()
     numbers = store.chunk_numbers(user.id, stream.id)
-    existing = by_client_id(user, stream.client_id)  # a whole-file resend came first
+    existing = _entry_by_client_id(user, stream.client_id, data_key)  # a whole-file resend
     try:
         if existing is not None or not numbers:
             entry, created = existing, False
@@ -293,6 +293,14 @@ def _closed_without_entry(user: User, stream: AnswerStream) -> None:
     db.session.commit()
     live.forget(stream.id)
     recordings.store().delete_stream(user.id, stream.id)
+
+
+def _entry_by_client_id(user: User, client_id: str, data_key: bytes) -> Entry | None:
+    """The entry made with this client id, opened with `data_key` (the sweep has no session)."""
+    entry = db.session.scalar(
+        select(Entry).where(Entry.user_id == user.id, Entry.client_id == client_id)
+    )
+    return sealed.open_entry(entry, data_key) if entry is not None else None
 
 
 def _by_client_id(user: User, client_id: str) -> AnswerStream | None:
