@@ -15,6 +15,7 @@ and reports its resident memory (VmRSS, VmHWM).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import statistics
@@ -68,8 +69,14 @@ def bench_engines(pcms: list, references: list[str], rounds: int) -> dict[str, d
             init_options={"device": "cpu", "compute_type": "int8"},
         )
 
+    greedy = whisper_stt.WhisperRecognizer(
+        model_path, dataclasses.replace(options, beam_size=1 if options.beam_size > 1 else 5)
+    )
     contenders = {
         "whisper (voiceguide, model loaded once)": lambda pcm: whisper.transcribe(pcm).text,
+        f"whisper, beam size {greedy.options.beam_size} instead": lambda pcm: (
+            greedy.transcribe(pcm).text
+        ),
         "sphinx (voiceguide)": lambda pcm: sphinx.transcribe(pcm).text,
         "recognize_faster_whisper (SpeechRecognition)": sr_own,
     }

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Measure turn-taking in Chromium with a fake microphone (Piper speaks the answer):
-end of speech -> the "saved" cue, end of speech -> the next question's first audio, and the
-read-back's first audio (in the browser, and the server's first streamed bytes).
+end of speech -> the recording's stop, the "saved" cue (the server's 2xx), the transcript and
+the next question's first audio; and Read it back pressed -> its first sound (in the browser,
+where the card fetched the first phrase ahead), with the server's times to make the first
+phrase on demand and the whole answer.
 
 Usage: .venv/bin/python scripts/bench_turns.py [--runs 3]
 Real engines (Piper, Whisper tiny.en), a temporary data directory; prints medians.
@@ -31,7 +33,12 @@ document.addEventListener('DOMContentLoaded', () => {
   const rec = document.getElementById('recording');
   new MutationObserver(() => {
     if (!rec.hidden && !window.__t.rec) window.__t.rec = performance.now();
+    if (rec.hidden && window.__t.rec && !window.__t.stop) window.__t.stop = performance.now();
   }).observe(rec, {attributes: true});
+  const answer = document.getElementById('answer');
+  new MutationObserver(() => {
+    if (!answer.hidden && !window.__t.card) window.__t.card = performance.now();
+  }).observe(answer, {attributes: true});
 });
 document.addEventListener('playing', (e) => {
   const src = e.target.currentSrc || '';
@@ -40,6 +47,19 @@ document.addEventListener('playing', (e) => {
   if (e.target.id === 'readback' && !window.__t.rb) window.__t.rb = performance.now();
 }, true);
 """
+# The read-back through Web Audio marks its first sound on the page (js/readback.js).
+READBACK_AT = "window.__t.rb || Number(document.documentElement.dataset.readbackSoundAt) || 0"
+
+
+def wait_for(page, expression: str, timeout: float, every: float = 0.02) -> float:
+    """Poll `expression` until it is truthy (the page's CSP forbids wait_for_function)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = page.evaluate(f"() => {expression}")
+        if value:
+            return value
+        time.sleep(every)
+    raise TimeoutError(expression)
 
 
 def speech_wav(folder: Path) -> tuple[Path, float]:
@@ -75,6 +95,7 @@ def main() -> int:
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     saved, q2, readback, server_first = [], [], [], []
+    stopped, card, server_phrase = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         wav, speech_s = speech_wav(Path(tmp))
         app = create_app(
@@ -114,23 +135,31 @@ def main() -> int:
                 page.fill("input[name=confirm]", "calm-river-lantern-42")
                 page.get_by_role("button", name="Create account").click()
                 page.wait_for_load_state()
+                page.get_by_label("I have kept my recovery key somewhere safe").check()
+                page.get_by_role("button", name="Continue").click()
+                page.wait_for_load_state()
                 page.goto("/stages/first-steps")
                 q2_path = page.locator("li[data-part='prompt-2']").get_attribute("data-audio")
                 page.evaluate(f"window.__q2 = {q2_path!r}")
                 page.locator("li[data-part='prompt-1'] .play-from").click()
-                page.wait_for_function("window.__t.q2", timeout=90_000, polling=50)
+                wait_for(page, "window.__t.q2", timeout=90, every=0.1)
+                wait_for(page, "window.__t.card", timeout=30, every=0.1)
                 t = page.evaluate("window.__t")
                 cue = float(page.evaluate("document.documentElement.dataset.savedCueAt"))
                 # The fake microphone starts its file when the recording opens it.
                 end_of_speech = t["rec"] + (LEAD_S + speech_s) * 1000
                 saved.append((cue - end_of_speech) / 1000)
                 q2.append((t["q2"] - end_of_speech) / 1000)
+                stopped.append((t["stop"] - end_of_speech) / 1000)
+                card.append((t["card"] - end_of_speech) / 1000)
                 page.get_by_role("button", name="Pause", exact=True).click()
                 clicked = page.evaluate("performance.now()")
                 page.locator("#answer").get_by_role("button", name="Read it back").click()
-                page.wait_for_function("window.__t.rb", timeout=30_000, polling=20)
-                readback.append((page.evaluate("window.__t.rb") - clicked) / 1000)
+                readback.append((wait_for(page, READBACK_AT, timeout=30) - clicked) / 1000)
                 entry = page.locator("#answer").get_attribute("data-entry")
+                started = time.perf_counter()
+                page.request.get(f"/api/entries/{entry}/speech?part=first").body()
+                server_phrase.append(time.perf_counter() - started)
                 started = time.perf_counter()
                 page.request.get(f"/api/entries/{entry}/speech").body()
                 server_first.append(time.perf_counter() - started)
@@ -143,9 +172,12 @@ def main() -> int:
         print(f"{label}: median {statistics.median(values):.2f} s ({shown})")
 
     print(f"answer: {speech_s:.1f} s of speech; auto-stop after 3 s of quiet (the default)")
-    line("end of speech -> saved cue", saved)
+    line("end of speech -> recording stopped", stopped)
+    line("end of speech -> saved cue (the server's 2xx)", saved)
+    line("end of speech -> transcript shown", card)
     line("end of speech -> next question's first audio", q2)
     line("Read it back pressed -> first audio (browser)", readback)
+    line("read-back's first phrase made on demand (server, no fetch ahead)", server_phrase)
     line("read-back, whole response (server, all sentences)", server_first)
     return 0
 

@@ -26,6 +26,7 @@ import argparse
 import os
 import random
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -154,18 +155,30 @@ def follow(session, url: str, started: float, args, results: Results) -> None:
         results.finished_at.append(time.time())
 
 
+def poll_delay(elapsed: float, previous: float) -> float:
+    """The page's own schedule (static/js/outbox.js, pollDelay): every 0.4 s for 15 s, then
+    backing off to 3 s. The measured wait is then what a person at the page waits, and the
+    server carries the page's polling load, no more."""
+    if elapsed < 15:
+        return 0.4
+    return min(3.0, max(0.4, previous) * 1.3)
+
+
 def wait_for_transcript(session: requests.Session, url: str, patience: float) -> str:
-    """Poll the entry (as the page does) until done or failed; its last status."""
-    deadline = time.perf_counter() + patience
+    """Poll the entry as the page does until done or failed; its last status."""
+    began = time.perf_counter()
+    deadline = began + patience
     status = "unknown"
+    wait = 0.0
     while time.perf_counter() < deadline:
+        wait = poll_delay(time.perf_counter() - began, wait)
+        time.sleep(wait)  # the upload's answer said pending: the page waits before asking
         try:
             status = session.get(url, timeout=30).json()["status"]
         except (requests.RequestException, ValueError):
             status = "unreachable"
         if status in ("done", "failed"):
             return status
-        time.sleep(0.25)
     return f"{status} after {patience:.0f} s"
 
 
@@ -216,6 +229,36 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         os.killpg(server.pid, signal.SIGKILL)
 
 
+JOB_LINE = re.compile(r"entry (\d+) transcribed: waited ([0-9.]+) s, ran ([0-9.]+) s")
+
+
+def job_times(log: Path) -> tuple[list[float], list[float]]:
+    """(queue waits, run times) of the transcription jobs, from the server's log."""
+    found = JOB_LINE.findall(log.read_text(errors="replace")) if log.exists() else []
+    jobs = {entry: (float(wait), float(ran)) for entry, wait, ran in found}  # once each
+    return [wait for wait, _ in jobs.values()], [ran for _, ran in jobs.values()]
+
+
+def cpu_by_program(session_id: int) -> dict[str, float]:
+    """CPU seconds used so far by the server's processes (children they reaped included),
+    summed by program name: where one answer's cost goes besides transcription."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        if int(fields[3]) != session_id:  # field 6 of stat: the session id
+            continue
+        used = sum(int(f) for f in fields[11:15]) / ticks  # utime, stime, cutime, cstime
+        program = "celery" if "celery" in name else name.split(":")[0]
+        totals[program] = totals.get(program, 0.0) + used
+    return totals
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -224,7 +267,14 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def report(results: Results, started: float, lost_count: int, cost: float | None) -> None:
+def report(
+    results: Results,
+    started: float,
+    lost_count: int,
+    cost: float | None,
+    jobs: tuple[list[float], list[float]],
+    cpu: dict[str, float],
+) -> None:
     answers = len(results.to_transcript)
     minutes = (max(results.finished_at, default=started) - started) / 60
     print(f"answers transcribed: {answers} in {minutes:.1f} min "
@@ -239,6 +289,14 @@ def report(results: Results, started: float, lost_count: int, cost: float | None
     for error in results.errors[:10]:
         print(f"  {error}")
     print(f"entries lost: {lost_count}")
+    for label, values in zip(("server: queue wait", "server: job run"), jobs, strict=True):
+        if values:
+            print(f"{label}: p50 {percentile(values, 50):.2f} s, "
+                  f"p95 {percentile(values, 95):.2f} s")  # fmt: skip
+    if cpu and answers:
+        busiest = sorted(cpu.items(), key=lambda item: -item[1])
+        shares = ", ".join(f"{name} {used / answers:.2f}" for name, used in busiest if used >= 0.5)
+        print(f"server CPU seconds per answer: {sum(cpu.values()) / answers:.2f} ({shares})")
     if cost is not None:
         print(f"cost of one answer (decode + transcribe, alone): {cost:.2f} s of one core")
 
@@ -258,6 +316,7 @@ def main() -> int:
     parser.add_argument("--patience", type=float, default=300.0, help="wait for a transcript (s)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--no-cost", action="store_true", help="skip measuring one answer alone")
+    parser.add_argument("--keep-log", type=Path, help="copy the server's log here at the end")
     args = parser.parse_args()
     args.run = uuid.uuid4().hex[:6]
 
@@ -281,10 +340,14 @@ def main() -> int:
                 thread.start()
             for thread in threads:
                 thread.join()
-            report(results, started, lost(base, results), cost)
+            cpu = cpu_by_program(server.pid) if server is not None else {}
+            jobs = job_times(workdir / "server.log")
+            report(results, started, lost(base, results), cost, jobs, cpu)
         finally:
             if server is not None:
                 stop_server(server)
+                if args.keep_log:
+                    shutil.copyfile(workdir / "server.log", args.keep_log)
     return 1 if results.errors else 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import stat
 
 import pytest
@@ -75,10 +76,18 @@ def test_settings_are_typed_once_whichever_layer_set_them(make_app):
     assert app.config["WORKERS"] == 2 and isinstance(app.config["WORKERS"], int)
 
 
-@pytest.mark.parametrize(("key", "value"), [("WORKERS", "2.5"), ("MAX_RECORDING_SECONDS", "long")])
+@pytest.mark.parametrize(
+    ("key", "value"), [("WORKERS", "2.5"), ("MAX_RECORDING_SECONDS", "long"), ("LOG_LEVEL", "loud")]
+)
 def test_a_bad_setting_from_any_layer_is_a_clear_error(make_app, key, value):
     with pytest.raises(RuntimeError, match=key):
         make_app(**{key: value})
+
+
+def test_the_apps_own_log_shows_information_lines_unless_told_otherwise(make_app):
+    # Python's root default (WARNING) hid "serving on ..." and each job's timing line.
+    assert make_app().logger.getEffectiveLevel() == logging.INFO
+    assert make_app(LOG_LEVEL="warning").logger.getEffectiveLevel() == logging.WARNING
 
 
 def test_embedded_default_has_the_thread_pool_and_local_counters(make_app):

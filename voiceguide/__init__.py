@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .journal import recordings
     from .speech import registry
 
+    app.logger.setLevel(app.config["LOG_LEVEL"])
     registry.validate(app)
     program.init_app(app)
     extensions.init_app(app)

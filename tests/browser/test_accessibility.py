@@ -108,9 +108,44 @@ def test_the_stage_reflows_at_200_percent_zoom(open_page, tmp_path):
 
 
 PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP = {"width": 1280, "height": 800}
 # SCREENSHOTS_DIR=... also runs the desktop size and keeps the pictures there.
 VIEWPORTS = [PHONE, DESKTOP] if os.environ.get("SCREENSHOTS_DIR") else [PHONE]
+
+
+def assert_clear_of_the_bar(page, label: str) -> None:
+    """The live line ("Playing: ...") and the part being played are not under the sticky
+    control bar: their boxes end above the bar's."""
+    bar = page.locator("#controls").bounding_box()
+    assert bar, "the control bar is shown"
+    for selector in ("#status", "#now-label", "#now-text"):
+        box = page.locator(selector).bounding_box()
+        assert box and box["height"] > 0, f"{label}: {selector} is shown"
+        assert box["y"] >= 0, f"{label}: {selector} is above the screen"
+        assert box["y"] + box["height"] <= bar["y"], (
+            f"{label}: {selector} (bottom {box['y'] + box['height']:.0f}) is under the "
+            f"control bar (top {bar['y']:.0f})"
+        )
+
+
+def test_the_playing_line_is_not_under_the_control_bar_on_a_phone(open_page):
+    page = open_page(mic="answer", viewport=PHONE)
+    sign_up(page)
+    page.goto(f"/stages/{STAGE}")
+    page.get_by_role("button", name="Start session").click()
+    expect(page.locator("#status")).to_have_text("Playing: Intro")
+    expect(page.locator("#controls")).to_have_css("position", "sticky")
+    assert_clear_of_the_bar(page, "playing the intro")
+    assert_accessible(page, "phone, playing")
+    # The next part, and the narration of a question (the bar grows while recording).
+    expect(page.locator("#now-label")).to_contain_text("Question 1", timeout=20_000)
+    expect(page.locator("#status")).to_have_text("Playing: Question 1")
+    assert_clear_of_the_bar(page, "playing a question")
+    expect(page.locator("#recording-label")).to_have_text("Recording", timeout=20_000)
+    assert_clear_of_the_bar(page, "recording")
+    page.get_by_role("button", name="Pause", exact=True).click()
+    assert_clear_of_the_bar(page, "recording paused")
+    assert_accessible(page, "phone, recording paused")
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=lambda v: f"{v['width']}x{v['height']}")
@@ -138,6 +173,7 @@ def test_every_state_of_a_session_on_a_phone(open_page, tmp_path, viewport):
     expect(page.locator("#now-label")).to_contain_text("Intro")
     shot("2-playing")
     page.get_by_role("button", name="Pause", exact=True).click()
+    shot("2b-paused")
     assert_accessible(page, f"{size} stage, narration paused")
     start_at(page, stage=None)
     expect(page.locator("#recording-label")).to_have_text("Recording", timeout=20_000)

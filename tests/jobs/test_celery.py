@@ -152,6 +152,9 @@ def test_upload_is_transcribed_by_a_worker(cluster):
     (entry,) = cluster.wait_done([entry_id])
     assert (entry["status"], entry["transcript"]) == ("done", "a fake transcript")
     assert len(cluster.finished()) == 1
+    # The worker's log names the job once (not again through Flask's stderr handler).
+    log = (cluster.logs / "worker-a.log").read_text()
+    assert log.count(f"entry {entry_id} transcribed: waited") == 1, log[-3000:]
 
 
 def test_worker_killed_mid_job_another_finishes_it_once(cluster, redis_server):

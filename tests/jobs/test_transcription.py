@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -118,6 +120,17 @@ def test_pending_entry_transcribed(app):
         None,
     )
     assert entry.attempts == 1 and entry.started_at is not None
+
+
+def test_each_transcription_logs_its_wait_and_run_time_but_not_the_words(app, caplog):
+    entry_id = add_spoken(app)
+    with caplog.at_level(logging.INFO, logger=app.logger.name):
+        run(app, entry_id)
+    line = re.search(
+        rf"entry {entry_id} transcribed: waited ([0-9.]+) s, ran ([0-9.]+) s", caplog.text
+    )
+    assert line is not None and float(line[1]) >= 0 and float(line[2]) >= 0
+    assert "fake transcript" not in caplog.text
 
 
 def test_run_twice_transcribes_once(app):

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { policyFor, waitMessage } from '../../voiceguide/static/js/outbox.js';
+import { policyFor, pollDelay, waitMessage } from '../../voiceguide/static/js/outbox.js';
 
 test('accepted uploads are saved', () => {
   assert.equal(policyFor(201, undefined), 'saved');
@@ -70,4 +70,22 @@ test('a 400 without the csrf code is not mistaken for an expired token', () => {
 test('a full journal keeps the answer on this device (never a refusal that drops it)', () => {
   assert.equal(policyFor(413, 'quota_exceeded'), 'hold');
   assert.equal(policyFor(413, 'too_large'), 'refuse');
+});
+
+test('a transcript is asked for often while it should come soon, then less and less', () => {
+  let wait = 0;
+  const waits = [];
+  for (let elapsed = 0; elapsed < 40000; elapsed += wait) {
+    wait = pollDelay(elapsed, wait);
+    waits.push([elapsed, wait]);
+  }
+  // Within the first 15 s, never more than 0.4 s between asking: a transcript ready at 4 s
+  // is seen by 4.4 s.
+  assert.ok(waits.filter(([at]) => at < 15000).every(([, ms]) => ms === 400));
+  // Then backing off, never beyond 3 s, never faster again.
+  const later = waits.filter(([at]) => at >= 15000).map(([, ms]) => ms);
+  assert.ok(
+    later.length > 0 && later.every((ms, i) => ms > 400 && ms <= 3000 && ms >= (later[i - 1] ?? 0)),
+  );
+  assert.equal(later.at(-1), 3000);
 });

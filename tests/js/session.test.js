@@ -43,6 +43,41 @@ class FakePlayer {
   }
 }
 
+// The read-back player (js/readback.js): each play() waits until the test ends it.
+class FakeReadBack {
+  calls = [];
+  current = null;
+  get playing() {
+    return this.current !== null;
+  }
+  play(url, { signal } = {}) {
+    this.calls.push(['play', url]);
+    return new Promise((resolve, reject) => {
+      this.current = { url, end: resolve };
+      signal?.addEventListener('abort', () => {
+        this.current = null;
+        reject(new DOMException('x', 'AbortError'));
+      });
+    });
+  }
+  async end() {
+    const { end } = this.current;
+    this.current = null;
+    end();
+    await settle();
+  }
+  pause() {
+    this.calls.push(['pause']);
+  }
+  resume() {
+    this.calls.push(['resume']);
+  }
+  stop() {
+    this.calls.push(['stop']);
+    this.current = null;
+  }
+}
+
 // The view: records what it was asked to show; knows the parts and the controls.
 function fakeView(parts) {
   const shown = [];
@@ -67,6 +102,7 @@ function fakeView(parts) {
 function makeSession(parts, { signedIn = false, handsFree = true, outbox = {}, answered } = {}) {
   const view = fakeView(parts);
   const player = new FakePlayer();
+  const readback = new FakeReadBack();
   const saved = [];
   const session = new Session({
     cfg: {
@@ -83,10 +119,11 @@ function makeSession(parts, { signedIn = false, handsFree = true, outbox = {}, a
     view,
     player,
     outbox,
+    readback,
     prefs: { rate: 1, handsFree, pauseSeconds: 3, shortcuts: true },
     savePrefs: (change) => saved.push(change),
   });
-  return { session, view, player, saved };
+  return { session, view, player, saved, readback };
 }
 
 async function until(check, ms = 3000) {
@@ -330,7 +367,7 @@ test("a turn left after speaking sends the words as that question's answer", asy
 });
 
 test('voice commands: go back, resume and answer now reopen a turn; read it back', async () => {
-  const { session, player } = makeSession(QUESTIONS, { signedIn: true });
+  const { session, player, readback } = makeSession(QUESTIONS, { signedIn: true });
   session.start({ at: 2 });
   assert.equal(session.command('back'), true);
   assert.equal(player.playing.url, '/a/q1');
@@ -340,7 +377,24 @@ test('voice commands: go back, resume and answer now reopen a turn; read it back
   session.cfg.entriesUrl = '/api/entries';
   assert.equal(session.command('read-back'), true);
   await settle();
-  assert.equal(player.playing.url, '/api/entries/5/speech');
+  assert.equal(readback.current.url, '/api/entries/5/speech');
+  // Pause and Resume hold the read-back itself, not the narration behind it.
+  session.pause();
+  session.resume();
+  assert.deepEqual(readback.calls.slice(-2), [['pause'], ['resume']]);
+  assert.equal(player.calls.filter(([name]) => name === 'resume').length, 0);
+  await readback.end();
+  assert.equal(session.state, 'answering', 'then the answer turn again');
+});
+
+test('going on with the session stops a read-back from the transcript card', async () => {
+  const { session, player, readback } = makeSession(QUESTIONS, { signedIn: true });
+  session.start({ at: 0 });
+  session.holdForCard();
+  readback.play('/api/entries/5/speech');
+  session.resume();
+  assert.equal(readback.playing, false, 'the narration does not talk over it');
+  assert.equal(player.playing.url, '/a/intro');
 });
 
 test('the closing has its variant when no question has an answer', () => {

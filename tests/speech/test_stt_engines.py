@@ -140,7 +140,13 @@ def test_whisper_text_tidied_and_options_passed(mocked_model, tone):
     assert transcript.engine == "whisper"
     assert transcript.seconds == pytest.approx(1.0, abs=0.01)
     kwargs = mocked_model.return_value.transcribe.call_args.kwargs
-    assert kwargs == {"language": "en", "beam_size": 5, "vad_filter": True}
+    assert kwargs == {"language": "en", "beam_size": 1, "vad_filter": True}
+
+
+def test_whisper_beam_size_is_a_setting(mocked_model, tone):
+    mocked_model.return_value.transcribe.return_value = fake_whisper_result("Hello.")
+    whisper_stt.build({"WHISPER_BEAM_SIZE": 5}).transcribe(tone)
+    assert mocked_model.return_value.transcribe.call_args.kwargs["beam_size"] == 5
 
 
 @pytest.mark.parametrize(

@@ -51,14 +51,48 @@ def test_an_answer_is_read_back_streamed_and_never_cached(app, client, auth):
     )
     response = client.get(f"/api/entries/{entry}/speech")
     assert response.status_code == 200
-    assert response.mimetype == "audio/mpeg"
+    assert response.mimetype == "audio/wav"
     assert response.headers["Cache-Control"] == "no-store"
     assert response.is_streamed
     body = response.get_data()
-    assert len(body) > 1000 and not body.startswith(b"ID3")
+    # One WAV of unknown length (the page plays its PCM as it comes): no encoder on the way.
+    assert body[:4] == b"RIFF" and body[4:8] == b"\xff\xff\xff\xff" and body[36:40] == b"data"
     from voiceguide.speech import registry
 
     assert registry.tts(app).calls[-2:] == ["First sentence.", "Second one, a little longer."]
+
+
+def test_the_first_phrase_is_fetched_ahead_and_the_rest_apart(app, client, auth):
+    from voiceguide.speech import registry
+
+    auth.register()
+    entry = add_entry(app, user_id(app, "alice"), machine="Well, it was fine. Then it rained.")
+    first = client.get(f"/api/entries/{entry}/speech?part=first")
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-store"
+    assert registry.tts(app).calls[-1:] == ["Well, it was fine."]
+    rest = client.get(f"/api/entries/{entry}/speech?part=rest")
+    assert rest.status_code == 200 and rest.get_data()[:4] == b"RIFF"
+    assert registry.tts(app).calls[-1:] == ["Then it rained."]
+    wrong = client.get(f"/api/entries/{entry}/speech?part=middle")
+    assert wrong.status_code == 400 and wrong.json["code"]
+
+
+def test_a_read_back_that_cannot_start_is_a_clear_error_not_a_cut_stream(
+    app, client, auth, monkeypatch
+):
+    from voiceguide.speech import registry
+    from voiceguide.speech.base import SpeechError
+
+    auth.register()
+    entry = add_entry(app, user_id(app, "alice"), machine="Private words.")
+
+    def broken(text):
+        raise SpeechError("the voice is broken")
+
+    monkeypatch.setattr(registry.tts(app), "synthesize", broken)
+    response = client.get(f"/api/entries/{entry}/speech")
+    assert response.status_code >= 500 and response.json["code"]
+    assert b"Private words" not in response.data
 
 
 def test_read_back_is_only_for_the_owner_and_only_with_words(app, client, auth):

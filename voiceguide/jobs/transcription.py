@@ -66,10 +66,12 @@ def transcribe_entry(entry_id: int) -> None:
         return
     log = current_app.logger
     data_key: bytes | None = None
+    began = time.perf_counter()
     try:
         if entry.owner.dek_by_password is not None:
             data_key = keys.unwrap_for_job(entry.job_key, entry.user_id, entry.id)
-        text = segments.transcribe_after_segments(entry, _decode(entry, data_key), data_key)
+        pcm = _decode(entry, data_key)
+        text = segments.transcribe_after_segments(entry, pcm, data_key)
     except keys.WrongKey:
         log.error("entry %s: the job's wrapped key is missing or does not open", entry_id)
         _finish(entry_id, token, status=EntryStatus.FAILED, error=LOCKED)
@@ -103,6 +105,10 @@ def transcribe_entry(entry_id: int) -> None:
         db.session.rollback()
         _finish(entry_id, token, status=EntryStatus.FAILED, error=FAILED)
     else:
+        # For operators and scripts/load_test.py: the queue wait and the job's own time.
+        waited = (token - entry.created_at).total_seconds()
+        log.info("entry %s transcribed: waited %.2f s, ran %.2f s for %.1f s of audio",
+                 entry_id, waited, time.perf_counter() - began, pcm.seconds)  # fmt: skip
         if data_key is None:
             data_key = _key_given_meanwhile(entry)
         if data_key is None:  # a journal kept before encryption, until its owner signs in

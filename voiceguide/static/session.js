@@ -8,16 +8,20 @@
 
 import { showOutboxProgress, wireTypedForms } from './js/answers.js';
 import { Cues } from './js/cues.js';
-import { $$, csrfToken } from './js/dom.js';
+import { $$, csrfToken, isAbort } from './js/dom.js';
 import { Session } from './js/flow.js';
 import { bindShortcuts } from './js/keys.js';
 import { setUpMicCheck } from './js/miccheck.js';
 import { Outbox } from './js/outbox.js';
 import { NarrationPlayer } from './js/player.js';
 import { load, loadPrefs, parseChoices, savePrefs } from './js/prefs.js';
+import { ReadBackPlayer } from './js/readback.js';
 import { addCaptionsSwitch, resendChunks } from './js/stream.js';
 import { savedTone } from './js/tones.js';
 import { SessionView } from './js/view.js';
+
+const TONE_CUE_MS = 800; // the saved tone, and its echo in the room
+const SPOKEN_CUE_MS = 2000; // "Saved." in the narration voice, after the tone
 
 /** @param {HTMLElement} root */
 function readConfig(root) {
@@ -59,7 +63,7 @@ function showPrefs(view, prefs) {
 
 // The transcript card: Edit (a correction, kept beside the machine's transcript), Record
 // again (a new answer; the earlier one stays), Read it back (the narration voice).
-function wireAnswerCard(session, view, cfg) {
+function wireAnswerCard(session, view, cfg, readback) {
   const card = view.el.answer;
   const entryId = () => card.dataset.entry;
   view.el.answerEdit.addEventListener('submit', async (event) => {
@@ -79,6 +83,7 @@ function wireAnswerCard(session, view, cfg) {
       if (!response.ok) throw new Error(String(response.status));
       const entry = await response.json();
       view.el.answerText.textContent = entry.transcript;
+      readback.prepare(`${cfg.entriesUrl}/${entryId()}/speech`); // the corrected words
       view.closeEdit();
       view.clearError();
       view.announce('Your correction is saved in your journal.');
@@ -97,17 +102,18 @@ function wireAnswerCard(session, view, cfg) {
     'answer-again': () => session.answerAgain(card.dataset.prompt ?? ''),
     'read-back': () => {
       session.holdForCard();
-      const audio = view.el.readback;
-      audio.src = `${cfg.entriesUrl}/${entryId()}/speech`;
+      readback.unlock(); // inside the click: the browser lets the sound start
       view.announce('Reading your answer back.');
-      audio.play().catch(() => view.showError('Your answer could not be read back just now.'));
+      readback.play(`${cfg.entriesUrl}/${entryId()}/speech`).catch((error) => {
+        if (!isAbort(error)) view.showError('Your answer could not be read back just now.');
+      });
     },
   };
 }
 
-function wireControls(session, view, cfg) {
+function wireControls(session, view, cfg, readback) {
   const actions = {
-    ...wireAnswerCard(session, view, cfg),
+    ...wireAnswerCard(session, view, cfg, readback),
     'skip-question': () => session.skipQuestion(),
     'answer-missing': (button) => session.start({ at: Number(button.dataset.index) }),
     start: () => session.start(),
@@ -176,6 +182,12 @@ function main(root) {
   });
   const prefs = loadPrefs(cfg.accountPrefs, cfg.choices);
   const cues = new Cues(cfg.cues);
+  const readback = new ReadBackPlayer({
+    // When the read-back's first sound played, for scripts/bench_turns.py.
+    onFirstSound: (at) => {
+      document.documentElement.dataset.readbackSoundAt = String(at);
+    },
+  });
   const session = new Session({
     cfg,
     view,
@@ -183,6 +195,7 @@ function main(root) {
     outbox,
     prefs,
     cues,
+    readback,
     savePrefs: (change) => {
       Object.assign(prefs, change);
       savePrefs(prefs, change, { url: cfg.preferencesUrl, token: csrfToken });
@@ -193,15 +206,28 @@ function main(root) {
   view.canAnswer = cfg.signedIn;
   view.show();
   view.showProgress(session.savedProgress());
-  wireControls(session, view, cfg);
+  wireControls(session, view, cfg, readback);
   showOutboxProgress(outbox, view, cfg);
-  // The "saved" cue: the answer is on the server. Not over a recording (it would be heard).
+  // The "saved" cue: the answer is on the server. Not over a recording (it would be heard),
+  // except one that only listens on after its answer was saved early: that one does not take
+  // the cue for the person's voice.
   outbox.addEventListener('saved', (/** @type {CustomEvent} */ event) => {
-    if (!event.detail.record.blob || session.state === 'answering') return;
+    if (!event.detail.record.blob) return;
+    const recording = session.recording;
+    if (session.state === 'answering' && !recording?.settled) return;
+    if (recording?.settled) recording.deafen(prefs.spokenCue ? SPOKEN_CUE_MS : TONE_CUE_MS);
     // When the cue sounded, for scripts/bench_turns.py.
     document.documentElement.dataset.savedCueAt = String(performance.now());
     savedTone();
     if (prefs.spokenCue) cues.play('saved');
+  });
+  // The transcript card's Read it back sounds at once: its first phrase is fetched now (into
+  // memory only), while the person listens to the beat.
+  outbox.addEventListener('transcript', (/** @type {CustomEvent} */ event) => {
+    const { record, entry } = event.detail;
+    if (record.stage === cfg.stage && entry.transcript) {
+      readback.prepare(`${cfg.entriesUrl}/${entry.id}/speech`);
+    }
   });
   // Leaving the page in the middle of a spoken answer would lose it: the browser asks first.
   window.addEventListener('beforeunload', (event) => {

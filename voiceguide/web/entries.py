@@ -130,8 +130,13 @@ def audio(entry_id: int) -> Response:
 @bp.get("/<id:entry_id>/speech")
 @per_account("READBACK_RATE_LIMIT", READBACKS)
 def speech(entry_id: int) -> Response:
-    """The answer read aloud by the narration voice, streamed as it is made; never cached."""
-    chunks = readback.read_back(current_user._get_current_object(), entry_id)
+    """The answer read aloud by the narration voice, streamed as it is made; never cached.
+    `?part=first` is its first short phrase (fetched ahead by the page), `?part=rest` the
+    rest."""
+    part = request.args.get("part", "all")
+    if part not in readback.PARTS:
+        raise BadRequest("part must be first, rest or left out.")
+    chunks = readback.read_back(current_user._get_current_object(), entry_id, part)
     response = Response(chunks, mimetype=readback.MIMETYPE)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -19,12 +19,32 @@ export class Announcer {
     this.write = write;
     this.minMs = minMs;
     this.setTimer = (/** @type {() => void} */ fn, /** @type {number} */ ms) => setTimer(fn, ms);
-    /** @type {{text: string, tag?: string}[]} */
+    /** @type {{text: string, tag?: string, seq: number}[]} */
     this.queue = [];
     this.busy = false;
     this.last = '';
     /** @type {(() => void)[]} */
     this.waiting = [];
+    this.seq = 0; // announcements ever queued
+    this.showing = 0; // the one in the region now
+    this.said = 0; // the last one left in place long enough
+    /** @type {{seq: number, resolve: () => void}[]} */
+    this.saidWaiters = [];
+  }
+
+  /**
+   * Resolves once what is queued now has been said (not what is queued later): the beat
+   * after an answer waits for "Saved", never for the announcements that follow it.
+   * @returns {Promise<void>}
+   */
+  saidSoFar() {
+    const seq = this.queue.length
+      ? this.queue[this.queue.length - 1].seq
+      : this.busy
+        ? this.showing
+        : 0;
+    if (seq <= this.said) return Promise.resolve();
+    return new Promise((resolve) => this.saidWaiters.push({ seq, resolve }));
   }
 
   /**
@@ -56,11 +76,17 @@ export class Announcer {
         ? this.last
         : '';
     if (text === latest) return;
-    this.queue.push({ text, tag });
+    this.queue.push({ text, tag, seq: ++this.seq });
     if (!this.busy) this.next();
   }
 
   next() {
+    if (this.showing > this.said) {
+      this.said = this.showing;
+      const due = this.saidWaiters.filter((w) => w.seq <= this.said);
+      this.saidWaiters = this.saidWaiters.filter((w) => w.seq > this.said);
+      for (const waiter of due) waiter.resolve();
+    }
     const item = this.queue.shift();
     if (item === undefined) {
       this.busy = false;
@@ -69,6 +95,7 @@ export class Announcer {
     }
     const text = item.text;
     this.busy = true;
+    this.showing = item.seq;
     this.last = text;
     this.write(text);
     this.setTimer(() => this.next(), this.minMs);

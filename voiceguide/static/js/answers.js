@@ -5,10 +5,55 @@
 import { $, $$, uuid } from './dom.js';
 import { waitMessage } from './outbox.js';
 
+export const SLOW_UPLOAD_MS = 1000;
+
+/**
+ * Says something only when a step is still going on after a while (per answer).
+ */
+export class SlowNotice {
+  /**
+   * @param {() => void} say
+   * @param {{ms?: number, setTimer?: (fn: () => void, ms: number) => any,
+   *   clearTimer?: (timer: any) => void}} [options]
+   */
+  constructor(say, { ms = SLOW_UPLOAD_MS, setTimer = setTimeout, clearTimer = clearTimeout } = {}) {
+    this.say = say;
+    this.ms = ms;
+    // Called as plain functions: window.setTimeout refuses another `this`.
+    this.setTimer = (/** @type {() => void} */ fn, /** @type {number} */ ms) => setTimer(fn, ms);
+    this.clearTimer = (/** @type {any} */ timer) => clearTimer(timer);
+    /** @type {Map<string, any>} */
+    this.timers = new Map();
+  }
+
+  /** @param {string} id */
+  start(id) {
+    if (this.timers.has(id)) return;
+    this.timers.set(
+      id,
+      this.setTimer(() => {
+        this.timers.delete(id);
+        this.say();
+      }, this.ms),
+    );
+  }
+
+  /** @param {string} id */
+  stop(id) {
+    this.clearTimer(this.timers.get(id));
+    this.timers.delete(id);
+  }
+}
+
 export function showOutboxProgress(outbox, view, { stage, loginUrl }) {
-  const uploading = () => view.announce('Uploading your answer\u2026');
-  outbox.addEventListener('checking', uploading);
-  outbox.addEventListener('uploading', uploading);
+  // "Uploading" only when it takes a while: said and then at once overtaken by "Saved", it
+  // would hold the live region (and the beat after the answer) for nothing.
+  const slow = new SlowNotice(() => view.announce('Uploading your answer\u2026'));
+  outbox.addEventListener('checking', (event) => slow.start(event.detail.record.client_id));
+  outbox.addEventListener('uploading', (event) => slow.start(event.detail.record.client_id));
+  for (const kind of ['command', 'saved', 'retrying', 'refused', 'held']) {
+    outbox.addEventListener(kind, (event) => slow.stop(event.detail.record.client_id));
+  }
   outbox.addEventListener('retrying', (event) => {
     view.announce(waitMessage(event.detail.code, Math.round(event.detail.delay / 1000)));
   });

@@ -65,6 +65,25 @@ async function fetchAnswered(url, stage) {
   }
 }
 
+/**
+ * What the session needs of the read-back player (js/readback.js ReadBackPlayer).
+ * @typedef {object} ReadBack
+ * @property {(url: string, options?: {signal?: AbortSignal}) => Promise<void>} play
+ * @property {() => void} pause
+ * @property {() => void} resume
+ * @property {() => void} stop
+ * @property {boolean} playing
+ */
+
+/** @type {ReadBack} */
+const NO_READBACK = {
+  play: async () => {},
+  pause: () => {},
+  resume: () => {},
+  stop: () => {},
+  playing: false,
+};
+
 export class Session {
   /**
    * @param {object} deps
@@ -75,9 +94,20 @@ export class Session {
    * @param {import('./prefs.js').Prefs} deps.prefs
    * @param {(change: Partial<import('./prefs.js').Prefs>) => void} deps.savePrefs
    * @param {{play: (name: string) => Promise<void>}} [deps.cues] short spoken cues
+   * @param {ReadBack} [deps.readback] plays an answer read back (js/readback.js)
    */
-  constructor({ cfg, view, player, outbox, prefs, savePrefs, cues = { play: async () => {} } }) {
+  constructor({
+    cfg,
+    view,
+    player,
+    outbox,
+    prefs,
+    savePrefs,
+    cues = { play: async () => {} },
+    readback = NO_READBACK,
+  }) {
     this.cues = cues;
+    this.readback = readback;
     this.cfg = cfg;
     this.view = view;
     this.player = player;
@@ -112,6 +142,7 @@ export class Session {
     /** @type {{prompt: string, resolve: () => void}|null} */
     this.typedWaiter = null;
     this.lastSaved = 0;
+    this.readingBack = false; // the step is reading the last answer back (a voice command)
   }
 
   /**
@@ -174,6 +205,7 @@ export class Session {
     this.recording = null;
     this.view.setRecordingPaused(false);
     this.player.stop();
+    this.readback.stop();
     this.continueWaiter = null;
     this.typedWaiter = null;
     this.view.hideRecording();
@@ -230,11 +262,16 @@ export class Session {
         }
         const outcome = await this.answer(part, phase === 'type' ? 'type' : 'answer', signal);
         if (this.actOn(outcome)) return;
-        // The beat: the answer is in, the "saved" cue has sounded; a few seconds of quiet
-        // before the next part, so that it does not rush in on the person's last word.
+        // The beat: the server has the answer (its 2xx), the "saved" cue has sounded; a few
+        // seconds of quiet before the next part, so that it does not rush in on the person's
+        // last word. "Saved" is said within it; the transcript follows when it is ready.
         if (this.prefs.handsFree && index < this.parts.length - 1) {
-          await this.view.announced(); // "Saved to your journal" is said before the quiet
-          await sleep(BEAT_MS, signal);
+          // From the cue: an answer saved early had part of its beat while the turn listened on.
+          const savedAt = outcome.kind === 'saved' ? outcome.savedAt : undefined;
+          const since = savedAt === undefined ? 0 : performance.now() - savedAt;
+          const beat = Math.max(0, BEAT_MS - Math.min(since, BEAT_MS));
+          await Promise.all([this.view.saidSoFar(), sleep(beat, signal)]);
+          if (signal.aborted) throw abortError();
         }
       }
     }
@@ -258,7 +295,11 @@ export class Session {
       const recorded = await recordAnswer(ctx, signal, part);
       if (recorded.kind === 'recorded') {
         this.moveBy('send');
-        return sendAnswer(ctx, part, recorded.result, signal);
+        return sendAnswer(ctx, part, recorded.result, signal, recorded.replaces);
+      }
+      if (recorded.kind === 'saved-early') {
+        this.moveBy('send');
+        return recorded.saved;
       }
       if (recorded.kind !== 'mic-failed') return recorded;
     }
@@ -294,7 +335,11 @@ export class Session {
           this.continueWaiter = () => resolve();
         }),
       part,
-      keep: (result) => this.keepLeftAnswer(part, result),
+      keep: (result, replaces) => this.keepLeftAnswer(part, result, replaces),
+      track: (saved) => {
+        this.onTheirWay.add(part.id);
+        saved.then((outcome) => this.noteOutcome(part.id, outcome));
+      },
       remind: (recording) => this.remind(recording),
     };
   }
@@ -304,12 +349,13 @@ export class Session {
    * what they said is their answer to that question, sent like any other.
    * @param {{id: string, title: string}} part
    * @param {import('./recorder.js').RecordingResult} result
+   * @param {Promise<Outcome>|null} [replaces] its part saved early
    */
-  keepLeftAnswer(part, result) {
+  keepLeftAnswer(part, result, replaces = null) {
     this.onTheirWay.add(part.id);
     this.view.note = `What you said is kept as your answer to ${part.title}.`;
     const ctx = this.turnContext(new AbortController().signal, part);
-    sendAnswer(ctx, part, result).then(
+    sendAnswer(ctx, part, result, undefined, replaces).then(
       (outcome) => this.noteOutcome(part.id, outcome),
       (error) => console.error(error),
     );
@@ -496,7 +542,8 @@ export class Session {
   pause() {
     if (!this.running || this.state === 'paused') return;
     if (this.state === 'playing') {
-      this.player.pause();
+      if (this.readingBack) this.readback.pause();
+      else this.player.pause();
       this.pausedAt = { index: this.index, phase: 'live' };
     } else if (this.state === 'answering' && this.recording) {
       // The recording holds; Resume goes on with the same answer.
@@ -538,6 +585,9 @@ export class Session {
     const at = this.pausedAt ?? { index: this.index, phase: 'narration' };
     this.view.clearError();
     this.stopListening();
+    const readingBack = at.phase === 'live' && this.readingBack;
+    // A read-back from the transcript card stops: the session does not talk over it.
+    if (!readingBack) this.readback.stop();
     if (at.phase === 'recording' && this.recording) {
       this.moveBy('listen');
       this.pausedAt = null;
@@ -549,8 +599,13 @@ export class Session {
       this.moveBy('resume');
       this.pausedAt = null;
       this.view.setPaused(false);
-      this.view.announce(`Playing: ${this.parts[this.index].title}`);
-      this.player.resume();
+      if (readingBack) {
+        this.view.announce('Reading your answer back.');
+        this.readback.resume();
+      } else {
+        this.view.announce(`Playing: ${this.parts[this.index].title}`);
+        this.player.resume();
+      }
     } else if (at.phase === 'answer-wait' || at.phase === 'recording') {
       this.goTo(at.index, { phase: 'answer' });
     } else {
@@ -589,6 +644,7 @@ export class Session {
   }
 
   back() {
+    if (this.readingBack) return; // a read-back streams as it is made: no going back
     if (this.state === 'playing' || this.pausedAt?.phase === 'live') this.player.back(10);
   }
 
@@ -635,11 +691,14 @@ export class Session {
     if (!this.lastEntry || !this.cfg.entriesUrl) return;
     this.view.announce('Reading your answer back.');
     const url = `${this.cfg.entriesUrl}/${this.lastEntry.id}/speech`;
+    this.readingBack = true;
     try {
-      await this.player.play(url, { signal });
+      await this.readback.play(url, { signal });
     } catch (error) {
       if (isAbort(error)) throw error;
       this.view.showError('Your answer could not be read back just now. Its words are shown.');
+    } finally {
+      this.readingBack = false;
     }
   }
 

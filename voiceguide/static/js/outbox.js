@@ -55,6 +55,10 @@ class Store {
   }
 }
 
+const SETTLED = ['command', 'transcript', 'failed', 'refused', 'held'];
+/** The answer is in the journal (a 2xx), or will not be: what a turn waits for. */
+export const STORED = ['command', 'saved', 'refused', 'held'];
+
 const WAIT_CODES = new Set(['insufficient_storage', 'busy', 'database_busy']);
 
 /**
@@ -93,6 +97,24 @@ export function policyFor(status, code) {
   return 'refuse';
 }
 
+const STEADY_POLL_MS = 400;
+const STEADY_FOR_MS = 15000;
+const LONGEST_POLL_MS = 3000;
+
+/**
+ * How long to wait before asking again for an answer's transcript. A person is waiting for
+ * it: every 0.4 s while it should come soon (a 30 s answer takes 1 to 3 s of the server's
+ * time), then less and less often (a queue or an engine retry). Backing off from the start
+ * added up to 1.7 s to a transcript made in 4 s.
+ * @param {number} elapsedMs since the answer was saved
+ * @param {number} previousMs the last wait (0 before the first)
+ * @returns {number}
+ */
+export function pollDelay(elapsedMs, previousMs) {
+  if (elapsedMs < STEADY_FOR_MS) return STEADY_POLL_MS;
+  return Math.min(LONGEST_POLL_MS, Math.max(STEADY_POLL_MS, previousMs) * 1.3);
+}
+
 // Fetch this page again for a fresh <meta name="csrf-token">; true when it was renewed.
 async function renewCsrfToken() {
   try {
@@ -126,9 +148,14 @@ export class Outbox extends EventTarget {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
-  // Resolve with the first final outcome for this answer: {kind, record, entry?, command?, error?}.
-  settle(clientId) {
-    const kinds = ['command', 'transcript', 'failed', 'refused', 'held'];
+  /**
+   * Resolve with the first outcome of `kinds` for this answer: {kind, record, entry?,
+   * command?, error?}. By default a final one (the transcript, or why there is none);
+   * STORED for the moment the server has the answer (its 2xx), before any transcript.
+   * @param {string} clientId
+   * @param {string[]} [kinds]
+   */
+  settle(clientId, kinds = SETTLED) {
     return new Promise((resolve) => {
       const handlers = kinds.map((kind) => {
         const handler = (event) => {
@@ -281,15 +308,34 @@ export class Outbox extends EventTarget {
     }
   }
 
+  /**
+   * Delete an entry of the journal (the early part of an answer, now saved whole); true when
+   * it is gone. A failure leaves it in the journal: nothing is lost.
+   * @param {number} id
+   */
+  async deleteEntry(id) {
+    try {
+      const response = await fetch(`${this.entriesUrl}/${id}`, {
+        method: 'DELETE',
+        headers: { 'X-CSRFToken': csrfToken(), Accept: 'application/json' },
+        credentials: 'same-origin',
+      });
+      return response.ok || response.status === 404;
+    } catch {
+      return false;
+    }
+  }
+
   // Poll the entry until its transcript is done (or failed).
   async follow(record, entry) {
     let current = entry;
-    let wait = 600;
+    const saved = Date.now();
+    let wait = 0;
     for (;;) {
       if (current.status === 'done') return this.emit('transcript', { record, entry: current });
       if (current.status === 'failed') return this.emit('failed', { record, entry: current });
+      wait = pollDelay(Date.now() - saved, wait);
       await sleep(wait);
-      wait = Math.min(3000, wait * 1.3);
       try {
         const response = await fetch(`${this.entriesUrl}/${current.id}`, {
           headers: { Accept: 'application/json' },

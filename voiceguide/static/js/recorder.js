@@ -92,6 +92,11 @@ export async function openMicrophone() {
  * @property {(blob: Blob) => void} [onChunk] each chunk as the recorder delivers it (js/stream.js)
  * @property {number} [timesliceMs] how often the recorder delivers a chunk
  * @property {() => boolean} [serverEndsTurn] true: the server's voice activity ends the turn
+ * @property {number|null} [settleSeconds] see VoiceOptions (voice.js)
+ * @property {number} [settleAfterSpeechS]
+ * @property {(early: RecordingResult) => void} [onSettle] the answer so far, to be saved
+ *   early (the recording goes on until the full pause)
+ * @property {() => void} [onResume] the person spoke again after that
  */
 
 /**
@@ -127,6 +132,51 @@ export class Recording {
     /** @type {number|undefined} when Pause held the recording */
     this.pausedAt = undefined;
     this.startedAt = 0;
+    /** @type {RecordingResult|null} the answer as it was saved early, if it was */
+    this.early = null;
+    this.resumedAfterEarly = false;
+  }
+
+  /** Saved early and nothing said since: what is still recorded is only quiet. */
+  get settled() {
+    return this.early !== null && !this.resumedAfterEarly;
+  }
+
+  /**
+   * Hear nothing for `ms`: a cue the page plays now is not the person's voice.
+   * @param {number} ms
+   */
+  deafen(ms) {
+    this.voice.deafen(performance.now() + ms);
+  }
+
+  // The recording so far, as a file of its own (MediaRecorder's chunks so far make one).
+  saveEarly() {
+    const recorder = this.recorder;
+    if (recorder?.state !== 'recording') return;
+    recorder.addEventListener(
+      'dataavailable',
+      () => {
+        if (this.reason) return; // ended meanwhile: the whole recording is the answer
+        const type = recorder.mimeType || 'audio/webm';
+        this.early = {
+          blob: new Blob(this.chunks, { type }),
+          type,
+          seconds: (performance.now() - this.startedAt) / 1000,
+          spoke: true,
+          speechSeconds: this.voice.speechSeconds,
+          reason: 'silence',
+        };
+        this.options.onSettle?.(this.early);
+        if (!this.voice.settled) {
+          // The person spoke again while the file was being made.
+          this.resumedAfterEarly = true;
+          this.options.onResume?.();
+        }
+      },
+      { once: true },
+    );
+    recorder.requestData();
   }
 
   /**
@@ -215,6 +265,11 @@ export class Recording {
     const heard = this.voice.hear(rms, now);
     if (heard.spokeNow) o.onSpeech?.();
     if (heard.remind) o.onReminder?.();
+    if (heard.settle) this.saveEarly();
+    if (heard.resumed && this.early) {
+      this.resumedAfterEarly = true;
+      o.onResume?.();
+    }
     // While the server's voice activity is heard from, a pause ends the turn by it (js/stream.js).
     const quietMs = now - (this.voice.lastVoiceAt || now);
     const byServer = o.serverEndsTurn?.() && quietMs < (o.giveUpSeconds ?? 30) * 1000;

@@ -4,6 +4,7 @@
 // (flow.js) decides what happens next.
 
 import { abortError, sleep, uuid, within } from './dom.js';
+import { STORED } from './outbox.js';
 import { MicrophoneError, openMicrophone, pickMimeType, Recording } from './recorder.js';
 import { attach, clientIdFor, finishLive, startLive, TIMESLICE_MS } from './stream.js';
 import { audioContext, reminderTone, softTone } from './tones.js';
@@ -15,6 +16,10 @@ export const LISTEN_ONLY_PAUSE_MS = 4000; // a moment to think when answering is
 export const BEAT_MS = 3000; // quiet after an answer is saved, before the next part
 const LISTEN_WHILE_PAUSED_S = 90; // how long a pause by silence listens for "resume"
 const LISTEN_END_PAUSE_S = 1.5; // quiet that ends what was said while paused
+/** Quiet that saves an answer clearly heard (longer than any command) before the person's
+ * whole pause has passed; the turn still listens to the end of that pause, and anything more
+ * said goes into the same answer (see recordAnswer). */
+export const EARLY_SAVE_S = 1.5;
 
 /**
  * What a turn may use; `onRecording`, `waitForTyped` and `waitForButton` are the session's.
@@ -27,28 +32,36 @@ const LISTEN_END_PAUSE_S = 1.5; // quiet that ends what was said while paused
  * @property {(recording: Recording|null) => void} onRecording the recording Done may finish
  * @property {(prompt: string) => Promise<void>} waitForTyped until that typed answer is saved
  * @property {() => Promise<void>} waitForButton until Continue is pressed
- * @property {(result: import('./recorder.js').RecordingResult) => void} [keep] a left turn's
- *   words: sent as the answer though the session has moved on
+ * @property {(result: import('./recorder.js').RecordingResult,
+ *   replaces?: Promise<Outcome>|null) => void} [keep] a left turn's words: sent as the
+ *   answer though the session has moved on (replacing the part of it saved early)
  * @property {(recording: Recording) => void} [remind] nothing heard for a while
+ * @property {(saved: Promise<Outcome>) => void} [track] an answer saved early, whose turn was
+ *   left before it ended: what became of it
  * @property {{id: string, title: string}} [part] the question of the turn
  */
 
 /**
  * How a turn ended.
- * @typedef {{kind: 'recorded', result: import('./recorder.js').RecordingResult}
+ * @typedef {{kind: 'recorded', result: import('./recorder.js').RecordingResult,
+ *     replaces?: Promise<Outcome>|null}
+ *   | {kind: 'saved-early', saved: Promise<Outcome>}
  *   | {kind: 'no-speech'}
  *   | {kind: 'mic-failed'}
  *   | {kind: 'command', command: string}
- *   | {kind: 'saved', entry: object}
+ *   | {kind: 'saved', entry: object, savedAt?: number}
  *   | {kind: 'not-saved'}
  *   | {kind: 'kept'}
  *   | {kind: 'typed'}
  *   | {kind: 'no-form'}
  *   | {kind: 'retry-mic'}} Outcome
  *
- * recorded: an answer to send (sendAnswer); no-speech: nothing was said for a long while;
+ * recorded: an answer to send (sendAnswer), replacing the part of it saved early if any;
+ * saved-early: the answer was saved early and nothing was said after it (its outcome, to
+ * come); no-speech: nothing was said for a long while;
  * mic-failed: the microphone could not start (the error is shown); command: a voice command
- * instead of an answer; saved: in the journal (its transcript may have failed); not-saved:
+ * instead of an answer; saved: in the journal (the server's 2xx, at `savedAt`, on the
+ * performance.now() clock; the transcript follows); not-saved:
  * held or refused (the outbox's events told the person); kept: still on its way after a
  * while, kept on this device; typed: a typed answer is in the journal; no-form: typing is not
  * possible here; retry-mic: the person asked to try the microphone again.
@@ -92,11 +105,24 @@ export async function recordAnswer(ctx, signal, part = null) {
   view.announce('Recording. Listening for your answer.');
   /** @type {import('./stream.js').LiveStream|null} */
   let live = null;
+  const question = ctx.part ?? part ?? { id: '' };
+  /** @type {Promise<Outcome>|null} */
+  let savedEarly = null;
   const recording = new Recording(stream, audioContext(), {
     timesliceMs: TIMESLICE_MS,
     onChunk: (blob) => live?.push(blob),
     serverEndsTurn: () => Boolean(live?.healthy),
     pauseSeconds,
+    // A clearly heard answer is saved after a shorter quiet; the turn listens on.
+    settleSeconds: pauseSeconds && pauseSeconds > EARLY_SAVE_S ? EARLY_SAVE_S : null,
+    settleAfterSpeechS: COMMAND_MAX_SPEECH_S,
+    onSettle: (early) => {
+      // The answer so far goes whole; its stream goes on to the end of the turn.
+      savedEarly = sendAnswer(ctx, question, early);
+    },
+    onResume: () => {
+      view.announce('Still recording: go on. What you add is saved with this answer.');
+    },
     // Stop a second early: the server refuses anything longer than the limit.
     maxSeconds: Math.max(1, cfg.maxSeconds - 1),
     reminderSeconds: cfg.reminderSeconds,
@@ -118,17 +144,43 @@ export async function recordAnswer(ctx, signal, part = null) {
   ctx.onRecording(null);
   view.hideRecording();
   attach(result, live);
+  const early = /** @type {Promise<Outcome>|null} */ (savedEarly);
+  // Saved early and nothing said since: that is the answer (what followed was quiet).
+  const earlyIsAll = early !== null && !recording.resumedAfterEarly;
+  if (early && result.reason === 'cancel') dropEarly(ctx, early); // Record again: not kept
   // Left after speaking (Skip, Repeat, Play from here): the words go on as the answer (its
   // stream is finished by sendAnswer like any other's).
-  const kept = result.reason === 'left' && Boolean(result.blob) && Boolean(ctx.keep);
-  if (kept) ctx.keep?.(result);
+  const left = result.reason === 'left' && Boolean(result.blob);
+  const kept = left && !earlyIsAll && Boolean(ctx.keep);
+  if (left) {
+    if (earlyIsAll) ctx.track?.(early);
+    else ctx.keep?.(result, early);
+  }
+  // A stream that no answer will finish (the early save is the answer, or there is none) is
+  // closed now, not left for the server's idle sweep to make an interrupted entry of.
   const ended = ['cancel', 'left', 'no-speech'].includes(result.reason);
-  if (signal.aborted || ended) {
-    if (!kept) live?.discard();
-    if (result.reason === 'no-speech' && !signal.aborted) return { kind: 'no-speech' };
+  const answered = kept || (!signal.aborted && !ended);
+  if (earlyIsAll || !answered) live?.discard();
+  if (signal.aborted || result.reason === 'cancel' || result.reason === 'left') {
     throw abortError();
   }
-  return { kind: 'recorded', result };
+  if (result.reason === 'no-speech') return { kind: 'no-speech' };
+  if (earlyIsAll) return { kind: 'saved-early', saved: early };
+  return { kind: 'recorded', result, replaces: early };
+}
+
+/**
+ * The part of an answer saved early, once the whole answer (or the person's Record again) has
+ * made it redundant: deleted from the journal after it was saved. Should that fail, both stay
+ * in the journal; nothing is lost.
+ * @param {TurnContext} ctx
+ * @param {Promise<Outcome>} early
+ */
+async function dropEarly(ctx, early) {
+  const outcome = await early;
+  if (outcome.kind === 'saved') {
+    await ctx.outbox.deleteEntry(/** @type {{id: number}} */ (outcome.entry).id);
+  }
 }
 
 /**
@@ -180,10 +232,12 @@ export async function listenWhilePaused(ctx, signal) {
  * @param {TurnContext} ctx
  * @param {{id: string}} part
  * @param {import('./recorder.js').RecordingResult} result
- * @param {AbortSignal} signal
+ * @param {AbortSignal} [signal]
+ * @param {Promise<Outcome>|null} [replaces] the part of this answer saved early: deleted
+ *   once the whole is saved
  * @returns {Promise<Outcome>}
  */
-export async function sendAnswer(ctx, part, result, signal = undefined) {
+export async function sendAnswer(ctx, part, result, signal = undefined, replaces = null) {
   const { view, cfg, outbox } = ctx;
   if (result.reason === 'limit') {
     view.note = `Your answer reached the longest length allowed.`;
@@ -201,14 +255,17 @@ export async function sendAnswer(ctx, part, result, signal = undefined) {
     maybeCommand:
       result.speechSeconds <= COMMAND_MAX_SPEECH_S && result.seconds <= COMMAND_MAX_TOTAL_S,
   };
-  const outcome = outbox.settle(record.client_id);
+  // The turn is over once the server has the answer (its 2xx): the transcript follows in
+  // the background (the outbox's events show it), and the beat need not wait for it.
+  const outcome = outbox.settle(record.client_id, STORED);
   // Streamed while spoken: only the finish is left; else (or if it fails) the whole file.
   if (!(await finishLive(result, outbox, record))) await outbox.add(record);
   const settled = await within(outcome, SETTLE_WAIT_MS, { kind: 'waiting' }, signal);
   if (settled.kind === 'command') return { kind: 'command', command: settled.command };
   if (settled.kind === 'waiting') return { kind: 'kept' };
-  if (settled.kind === 'transcript' || settled.kind === 'failed') {
-    return { kind: 'saved', entry: settled.entry };
+  if (settled.kind === 'saved') {
+    if (replaces) dropEarly(ctx, replaces).catch(() => {});
+    return { kind: 'saved', entry: settled.entry, savedAt: performance.now() };
   }
   return { kind: 'not-saved' };
 }

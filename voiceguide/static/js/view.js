@@ -76,7 +76,6 @@ export class SessionView {
       done: el('done-button'),
       listening: el('listening'),
       ending: el('ending'),
-      readback: /** @type {HTMLAudioElement} */ (el('readback')),
       handsFree: /** @type {HTMLInputElement} */ (el('hands-free')),
       pauseSeconds: /** @type {HTMLSelectElement} */ (el('pause-seconds')),
       giveUp: /** @type {HTMLSelectElement} */ (el('give-up-seconds')),
@@ -99,6 +98,7 @@ export class SessionView {
     this.canAnswer = false; // signed in: the question controls are offered
     this.announcer = new Announcer((text) => {
       this.el.status.textContent = text;
+      this.keepLiveClear();
     });
   }
 
@@ -121,9 +121,9 @@ export class SessionView {
     this.announcer.say(note ? `${note} ${text}` : text, now && !note ? { tag: 'now' } : {});
   }
 
-  /** Resolves when every queued announcement has been said (the beat waits for it). */
-  announced() {
-    return this.announcer.idle();
+  /** Resolves when what is queued now has been said (the beat waits for "Saved"). */
+  saidSoFar() {
+    return this.announcer.saidSoFar();
   }
 
   /** @param {string} title a part whose narration is still being made on the server */
@@ -164,6 +164,20 @@ export class SessionView {
     this.el.controls.hidden = false;
     this.el.now.hidden = false;
     this.el.pause.focus();
+    this.keepLiveClear();
+  }
+
+  // Phone: the control bar sticks to the bottom of the screen, lifted over what comes before
+  // it; the live line ("Playing: ...") and the part being played are kept clear of it.
+  keepLiveClear() {
+    const bar = this.el.controls;
+    if (bar.hidden || getComputedStyle(bar).position !== 'sticky') return;
+    const live = {
+      top: this.el.status.getBoundingClientRect().top,
+      bottom: this.el.now.getBoundingClientRect().bottom,
+    };
+    const by = clearOfBar(live, bar.getBoundingClientRect(), window.innerHeight);
+    if (by > 0) window.scrollBy({ top: by, behavior: 'instant' });
   }
 
   /** @param {{part: Part|null, time: number}} progress where this browser stopped */
@@ -264,6 +278,7 @@ export class SessionView {
     if (!part) return;
     this.el.nowLabel.textContent = `${part.title} \u00b7 part ${index + 1} of ${this.parts.length}`;
     this.el.nowText.textContent = part.text;
+    this.keepLiveClear();
   }
 
   // ---- recording panel -------------------------------------------------------------------
@@ -278,6 +293,7 @@ export class SessionView {
     this.setRecordingPaused(false);
     this.el.recording.hidden = false;
     this.el.done.hidden = false;
+    this.keepLiveClear(); // the bar grew by Done answering
   }
 
   hideRecording() {
@@ -359,6 +375,22 @@ export class SessionView {
     note.textContent = text;
     note.hidden = !text;
   }
+}
+
+/**
+ * How far to scroll down so that the live block (the live line to the end of the part being
+ * played) is clear of a bar stuck over the bottom of the screen; 0 when nothing of it is
+ * covered, or when it is not on the screen (the person scrolled elsewhere). Never so far that
+ * the live line itself goes off the top.
+ * @param {{top: number, bottom: number}} live viewport coordinates
+ * @param {{top: number, bottom: number}} bar
+ * @param {number} viewportHeight
+ * @param {number} [margin] px kept between them
+ */
+export function clearOfBar(live, bar, viewportHeight, margin = 8) {
+  const covered = live.bottom + margin - bar.top;
+  if (covered <= 0 || bar.top >= viewportHeight || live.top >= viewportHeight) return 0;
+  return Math.max(0, Math.min(covered, live.top - margin));
 }
 
 /**

@@ -41,6 +41,10 @@ export function levelFromRms(rms) {
  * @property {number|null} [pauseSeconds] quiet after speech that ends the answer (null: never)
  * @property {number} [reminderSeconds] quiet before a reminder
  * @property {number|null} [giveUpSeconds] quiet before the turn ends anyway (null: never)
+ * @property {number|null} [settleSeconds] quiet after an answer clearly heard (speech longer
+ *   than `settleAfterSpeechS`) that saves it early, while the turn keeps listening until
+ *   `pauseSeconds` (null: never)
+ * @property {number} [settleAfterSpeechS] how much speech makes an answer clearly heard
  */
 
 /**
@@ -48,6 +52,8 @@ export function levelFromRms(rms) {
  * @property {boolean} spokeNow the person has just begun to speak (once per turn)
  * @property {boolean} remind time for a reminder (once per stretch of quiet)
  * @property {'silence'|'no-speech'|null} stop why the turn should end now, if it should
+ * @property {boolean} [settle] the answer may be saved now (the turn goes on listening)
+ * @property {boolean} [resumed] the person spoke again after the answer was saved early
  */
 
 export class VoiceActivity {
@@ -63,6 +69,17 @@ export class VoiceActivity {
     this.firstVoiceAt = 0;
     this.lastVoiceAt = 0;
     this.reminded = false;
+    this.settled = false; // saved early, and nothing said since
+    this.settledOnce = false; // once per turn: after more is said, the full pause ends it
+    this.deafUntil = 0;
+  }
+
+  /**
+   * Hear nothing until `until` (ms): a cue played by the page is not the person's voice.
+   * @param {number} until
+   */
+  deafen(until) {
+    this.deafUntil = Math.max(this.deafUntil, until);
   }
 
   /**
@@ -94,6 +111,8 @@ export class VoiceActivity {
     const o = this.options;
     let spokeNow = false;
     let remind = false;
+    let resumed = false;
+    if (now < this.deafUntil) rms = 0;
     // Voice is sound well above the room's own noise floor, which we keep learning.
     const threshold = Math.min(0.08, Math.max(0.01, this.floor * 3.5));
     if (rms > threshold) {
@@ -103,6 +122,8 @@ export class VoiceActivity {
       this.lastVoiceAt = now;
       this.reminded = false;
       spokeNow = !wasSpoken && this.spoke;
+      resumed = this.settled;
+      this.settled = false;
     } else {
       if (!this.spoke && this.firstVoiceAt && now - this.lastVoiceAt > FORGET_BLIP_MS) {
         // A click or a cough before any speech: the speech starts with the next sound,
@@ -110,11 +131,24 @@ export class VoiceActivity {
         this.voicedMs = 0;
         this.firstVoiceAt = 0;
       }
-      this.floor = rms < this.floor ? rms : this.floor + (rms - this.floor) * 0.01;
+      if (now >= this.deafUntil) {
+        this.floor = rms < this.floor ? rms : this.floor + (rms - this.floor) * 0.01;
+      }
     }
     const quietMs = now - (this.spoke ? this.lastVoiceAt : this.startedAt);
     if (this.spoke && o.pauseSeconds && quietMs >= o.pauseSeconds * 1000) {
-      return { spokeNow, remind, stop: 'silence' };
+      return { spokeNow, remind, stop: 'silence', resumed };
+    }
+    // Saved early (the turn still listens until the pause above): once per stretch of quiet.
+    const settle =
+      this.spoke &&
+      !this.settledOnce &&
+      !!o.settleSeconds &&
+      quietMs >= o.settleSeconds * 1000 &&
+      this.speechSeconds > (o.settleAfterSpeechS ?? 0);
+    if (settle) {
+      this.settled = true;
+      this.settledOnce = true;
     }
     // null or Infinity: never (a person's choice for give-up; reminders stay on).
     if (!this.reminded && o.reminderSeconds && quietMs >= o.reminderSeconds * 1000) {
@@ -122,8 +156,8 @@ export class VoiceActivity {
       remind = true;
     }
     if (o.giveUpSeconds && quietMs >= o.giveUpSeconds * 1000) {
-      return { spokeNow, remind, stop: this.spoke ? 'silence' : 'no-speech' };
+      return { spokeNow, remind, stop: this.spoke ? 'silence' : 'no-speech', settle, resumed };
     }
-    return { spokeNow, remind, stop: null };
+    return { spokeNow, remind, stop: null, settle, resumed };
   }
 }
