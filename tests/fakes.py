@@ -51,9 +51,11 @@ class FakeSTT:
         """Per-word confidences to give, as Whisper does (none by default, like sphinx)."""
         self.calls = 0
 
-    def transcribe(self, pcm: Pcm, hints: Sequence[str] = ()) -> Transcript:
+    def transcribe(self, pcm: Pcm, hints: Sequence[str] = (), context: str = "") -> Transcript:
         self.calls += 1
         self.hints = tuple(hints)
+        self.context = context
+        self.seconds = pcm.seconds
         if not self.text:
             raise NoSpeechError()
         return Transcript(text=self.text, seconds=pcm.seconds, engine=self.name, words=self.words)

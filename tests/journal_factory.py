@@ -128,3 +128,10 @@ def unlock(user: User, password: str = PASSWORD) -> bytes:
     key = keyring.open_with_password(user, password)
     g.voiceguide_data_key = (user.id, key)  # the per-request cache sessions.session_key reads
     return key
+
+
+def data_key(app: Flask, username: str = "alice", password: str = PASSWORD) -> bytes:
+    """An account's data key, opened with its password (what its session holds)."""
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        return keyring.open_with_password(user, password)

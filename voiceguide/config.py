@@ -60,6 +60,8 @@ _ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "DECODE_TIMEOUT_SECONDS": float,
     "MAX_CONCURRENT_DECODES": _whole,
     "SHUTDOWN_GRACE_SECONDS": float,
+    "STREAM_IDLE_SECONDS": float,
+    "STREAM_LIVE": _flag,
     "WARM_NARRATION": _flag,
     "LOG_LEVEL": _log_level,
     "UNSURE_WORD_BELOW": float,
@@ -89,6 +91,15 @@ _TYPES: dict[str, Callable[[Any], Any]] = {
     "DECODE_TIMEOUT_SECONDS": float,
     "MAX_CONCURRENT_DECODES": _whole,
     "SHUTDOWN_GRACE_SECONDS": float,
+    "STREAM_IDLE_SECONDS": float,
+    "STREAM_CHUNK_MAX_KB": float,
+    "STREAM_MAX_CHUNKS": _whole,
+    "STREAM_LIVE": _flag,
+    "STREAM_END_SILENCE_SECONDS": float,
+    "STREAM_PAUSE_SECONDS": float,
+    "STREAM_MIN_SEGMENT_SECONDS": float,
+    "STREAM_LONG_PAUSE_SECONDS": float,
+    "STREAM_MAX_SEGMENT_SECONDS": float,
     "LOG_LEVEL": _log_level,
     "WHISPER_BEAM_SIZE": _whole,
     "UNSURE_WORD_BELOW": float,
@@ -173,6 +184,25 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # it an upload is answered 503 "busy" with Retry-After; the browser sends it again).
         "DECODE_TIMEOUT_SECONDS": 30.0,
         "MAX_CONCURRENT_DECODES": None,  # None means two per core
+        # Streamed answers (journal/streams.py): a stream with no chunk for this long
+        # becomes an entry marked interrupted; the largest chunk; the most chunks (600 s
+        # at the browser's 0.5 s timeslice, with room to spare).
+        "STREAM_IDLE_SECONDS": 120.0,
+        "STREAM_CHUNK_MAX_KB": 512.0,
+        "STREAM_MAX_CHUNKS": 1500,
+        "STREAM_CHUNK_RATE_LIMIT": "600 per minute",
+        # While chunks arrive: decode them, find pauses (Silero) and transcribe each segment
+        # on the queue. Speech then this much silence is `speech_ended`; a pause this long
+        # closes a segment once it is the shortest length long (each Whisper call costs
+        # about the same, whatever its length), a long pause closes any (the answer may
+        # have ended: only silence is then left at the stop); a segment without a pause
+        # is cut after the longest length.
+        "STREAM_LIVE": True,
+        "STREAM_END_SILENCE_SECONDS": 3.0,
+        "STREAM_PAUSE_SECONDS": 0.5,
+        "STREAM_MIN_SEGMENT_SECONDS": 6.0,
+        "STREAM_LONG_PAUSE_SECONDS": 1.0,
+        "STREAM_MAX_SEGMENT_SECONDS": 20.0,
         # `flask serve` on SIGTERM: how long in-flight requests may take to finish.
         "SHUTDOWN_GRACE_SECONDS": 20.0,
         # The app's own log: start and stop, sweeps, each transcription's wait and run time

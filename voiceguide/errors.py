@@ -159,6 +159,37 @@ class DecodeTimeout(UploadError):
     default_message = "The recording took too long to decode."
 
 
+class ChunkMismatch(Conflict):
+    """A chunk number sent again with different bytes: the first one is kept."""
+
+    code = "chunk_mismatch"
+    default_message = (
+        "A different piece of this recording was already saved under that number; "
+        "it was kept and this one was not."
+    )
+
+
+class StreamClosed(Conflict):
+    """A chunk or a finish for a streamed answer that has already been finished or timed out."""
+
+    code = "stream_closed"
+    default_message = "This recording has already been finished; nothing more can be added."
+
+
+class ChunksMissing(Conflict):
+    """A finish before every chunk it counts has arrived."""
+
+    code = "chunks_missing"
+    default_message = "Some pieces of the recording have not arrived yet."
+
+
+class TooManyChunks(UploadError):
+    """More chunks than any recording within the length limit is sent in."""
+
+    code = "too_many_chunks"
+    default_message = "The recording was sent in too many pieces."
+
+
 class JournalDamaged(VoiceguideError):
     """A sealed text or recording failed its authentication: changed or moved outside the app.
 

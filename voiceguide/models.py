@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -210,6 +211,8 @@ class Entry(Model):
     """When the current transcription attempt began (stale ones are picked up again)."""
     claimed_by: Mapped[str | None] = mapped_column(String(160))
     """Who holds the "processing" claim (jobs/holder.py): a dead holder's job is retried at once."""
+    interrupted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Made from a streamed answer that stopped without a finish (the tab closed mid-answer)."""
     checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     """When the person said the machine's transcript looks right (a correction checks it too)."""
 
@@ -249,6 +252,70 @@ class Entry(Model):
             and self.corrected_transcript is None
             and self.checked_at is None
         )
+
+
+class AnswerStream(Model):
+    """A spoken answer arriving in numbered chunks while the person speaks (journal/streams.py).
+
+    Open while `open_key` is set: one open stream per person per question, by a unique
+    constraint (NULLs never collide). Closed when finished or interrupted; then `entry_id`
+    names the entry it became (None when nothing usable had arrived).
+    """
+
+    __tablename__ = "answer_streams"
+    __table_args__ = (
+        UniqueConstraint("user_id", "client_id", name="uq_answer_streams_user_client"),
+        UniqueConstraint("user_id", "open_key", name="uq_answer_streams_user_open"),
+        _NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[str] = mapped_column(String(36))
+    """The client_id its entry will carry: a whole-file resend with it finds that entry."""
+    stage: Mapped[str] = mapped_column(String(64))
+    prompt: Mapped[str] = mapped_column(String(64))
+    open_key: Mapped[str | None] = mapped_column(String(130))
+    """'<stage>/<prompt>' while open, None once closed."""
+    chunks: Mapped[int] = mapped_column(default=0)
+    """Chunks stored so far."""
+    size: Mapped[int] = mapped_column(default=0)
+    """Bytes stored so far."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_chunk_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id", ondelete="SET NULL"))
+    job_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The data key wrapped for this stream's segment jobs and the idle sweep (accounts/
+    keys.wrap_for_job, kind "stream"); erased when the stream's work is over."""
+
+
+class StreamSegment(Model):
+    """A closed segment of a stream (between two pauses), transcribed while the person speaks.
+
+    Its text is the person's words, sealed like a transcript; the rows go when the entry's
+    transcription has joined them (jobs/transcription.py) or the entry is deleted.
+    """
+
+    __tablename__ = "stream_segments"
+    __table_args__ = (
+        UniqueConstraint("stream_id", "number", name="uq_stream_segments_stream_number"),
+        _NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stream_id: Mapped[int] = mapped_column(
+        ForeignKey("answer_streams.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int]
+    """0, 1, 2... in the order they were spoken."""
+    start_s: Mapped[float]
+    end_s: Mapped[float]
+    status: Mapped[EntryStatus] = mapped_column(
+        StrEnumType(EntryStatus, 16), default=EntryStatus.PENDING
+    )
+    text_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The segment's transcript ("" when it held no words), sealed under the owner's data
+    key and bound to the stream and the segment's number (journal/sealed.stream_context)."""
 
 
 @event.listens_for(Engine, "connect")

@@ -44,6 +44,9 @@ PHRASES = {
     # The two-word form: through the browser's Opus and a looping fake microphone, a lone
     # "Skip." was still misheard about one run in six (clean audio: 8 of 8 with hints).
     "skip": "Next question.",
+    # Longer than a voice command can be (2.5 s of speech): streamed while it is spoken.
+    "story": "When my friend told me she was hurt, I wanted to explain myself. "
+    "This time I just listened until she was finished.",
     "resume": "Resume.",
 }
 LEAD_SILENCE_S = 0.3

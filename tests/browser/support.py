@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import time
 
 from playwright.sync_api import Page, expect
@@ -11,6 +12,9 @@ from playwright.sync_api import Page, expect
 PASSWORD = "calm-river-lantern-42"
 STAGE = "first-steps"
 PROMPTS = ["prompt-1", "prompt-2"]
+FAKE = re.compile(r"^a fake transcript( a fake transcript)*$")
+"""What the fake engine's transcript looks like: its sentence once, or (a streamed answer)
+once for each segment transcribed while speaking and once for the rest."""
 _names = itertools.count(1)
 
 

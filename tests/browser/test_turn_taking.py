@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.support import (
+    FAKE,
     STAGE,
     entries,
     expect_ending,
@@ -80,10 +81,11 @@ def test_pause_holds_the_recording_and_resume_continues_the_same_answer(open_pag
     expect(page.locator("#recording-label")).to_have_text("Recording")
     expect(elapsed).not_to_have_text(held)
     page.get_by_role("button", name="Done answering").click()
-    expect(page.locator("#answer-text")).to_have_text("a fake transcript", timeout=20_000)
+    expect(page.locator("#answer-text")).to_have_text(FAKE, timeout=20_000)
     page.get_by_role("button", name="Pause", exact=True).click()
     found = wait_for_entries(page, 1)
-    assert len(posts["entries"]) == 1, "one answer, not two recordings"
+    sent = len(posts["entries"]) + len(posts["finishes"])  # whole, or streamed and finished
+    assert sent == 1, "one answer, not two recordings"
     assert found[0]["prompt"] == "prompt-1"
     assert found[0]["duration_s"] < 7, "the paused seconds are not in the recording"
 
@@ -157,7 +159,7 @@ def test_the_beat_the_saved_cue_and_the_transcript_card(open_page):
     sign_up(page)
     start_at(page)
     text = page.locator("#answer-text")
-    expect(text).to_have_text("a fake transcript", timeout=20_000)
+    expect(text).to_have_text(FAKE, timeout=20_000)
     expect(page.locator("#now-label")).to_contain_text("Question 2", timeout=15_000)
     wait_until(page, "() => window.__playTimes.length >= 2")
     next_at = page.evaluate("window.__playTimes.at(-1)[1]")
@@ -287,7 +289,8 @@ def test_speaking_again_after_an_early_save_keeps_it_all_in_one_answer(open_page
     page.get_by_role("button", name="Done answering").click()
     expect(page.locator("#now-label")).to_contain_text("Question 2", timeout=30_000)
     page.get_by_role("button", name="Pause", exact=True).click()
-    assert len(posts["entries"]) == 2, "then the whole answer"
+    # Then the whole answer: uploaded, or (streamed while spoken) its stream finished.
+    assert len(posts["entries"]) + len(posts["finishes"]) == 2, "then the whole answer"
     # The early part is deleted once the whole is saved: one answer, all of it.
     deadline = time.monotonic() + 15
     while len(found := wait_for_entries(page, 1)) > 1 and time.monotonic() < deadline:

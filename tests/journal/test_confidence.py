@@ -41,6 +41,21 @@ def test_words_are_found_in_order_and_missing_ones_skipped():
     assert [p for _, _, p in found] == [0.9, 0.2, 0.6, 0.4, 0.99]
 
 
+def test_a_streamed_answers_words_are_found_in_its_tail_only():
+    # The earlier segments keep their text only; the tail's words must not land on the
+    # same words said earlier in the answer.
+    head = "I was hurt. She said sorry."
+    text = f"{head} I was hurt again."
+    tail = [Word(" I", 0.9), Word(" was", 0.3), Word(" hurt", 0.2), Word(" again.", 0.8)]
+    found = confidence.spans(text, tail, start=len(head) + 1)
+    assert [(a, text[a:b]) for a, b, _ in found] == [
+        (28, "I"),
+        (30, "was"),
+        (34, "hurt"),
+        (39, "again."),
+    ]
+
+
 def test_pieces_cut_the_text_into_runs():
     text = "one two three"
     assert confidence.pieces(text, [(4, 7)]) == [("one ", False), ("two", True), (" three", False)]

@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from ..errors import JournalDamaged
 from ..extensions import db
-from ..models import Entry, User, UserSession
+from ..models import AnswerStream, Entry, User, UserSession
 from . import keys
 
 PASSWORD = "password"
@@ -109,3 +109,6 @@ def shred(user: User) -> None:
         .values(wrapped_key=None, pending_recovery=None)
     )
     db.session.execute(update(Entry).where(Entry.user_id == user.id).values(job_key=None))
+    db.session.execute(
+        update(AnswerStream).where(AnswerStream.user_id == user.id).values(job_key=None)
+    )

@@ -3,7 +3,9 @@
     password --argon2id--> KEK --wraps--> data key     (users.dek_by_password)
     recovery key --HKDF--> KEK --wraps--> data key     (users.dek_by_recovery)
     session token --HKDF-> KEK --wraps--> data key     (sessions.wrapped_key)
-    job key file --HKDF--> KEK --wraps--> data key     (entries.job_key, while a job is open)
+    job key file --HKDF--> KEK --wraps--> data key     (entries.job_key, while a job is open;
+                                                        answer_streams.job_key, while a
+                                                        streamed answer's jobs may run)
 
 A wrap is AES-GCM with the wrap's purpose and the account's id as associated data, so a
 wrapped key copied to another account or another purpose fails to open. The recovery key,
@@ -17,6 +19,7 @@ import os
 import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
@@ -163,13 +166,24 @@ def stored_job_key(path: Path) -> bytes:
     return key
 
 
-def wrap_for_job(data_key: bytes, owner: int, entry_id: int) -> bytes:
-    """The data key wrapped under the server job key, for one entry's job only."""
-    kek = secret_kek(current_app.extensions[JOB_KEY], "job")
-    return wrap(kek, data_key, f"job/{entry_id}", owner)
+JobKind = Literal["entry", "stream"]
 
 
-def unwrap_for_job(wrapped: bytes | None, owner: int, entry_id: int) -> bytes:
-    """The data key a job was given at upload; WrongKey when it is missing or changed."""
+def _job_purpose(kind: JobKind, job_id: int) -> str:
+    # An entry's purpose is the one wrapped keys carry since issue 12.
+    return f"job/{job_id}" if kind == "entry" else f"job/{kind}/{job_id}"
+
+
+def wrap_for_job(data_key: bytes, owner: int, job_id: int, kind: JobKind = "entry") -> bytes:
+    """The data key wrapped under the server job key, for one entry's job only (or, with
+    kind "stream", one streamed answer's segment jobs and idle sweep)."""
     kek = secret_kek(current_app.extensions[JOB_KEY], "job")
-    return unwrap(kek, wrapped, f"job/{entry_id}", owner)
+    return wrap(kek, data_key, _job_purpose(kind, job_id), owner)
+
+
+def unwrap_for_job(
+    wrapped: bytes | None, owner: int, job_id: int, kind: JobKind = "entry"
+) -> bytes:
+    """The data key a job was given; WrongKey when it is missing, changed, or another's."""
+    kek = secret_kek(current_app.extensions[JOB_KEY], "job")
+    return unwrap(kek, wrapped, _job_purpose(kind, job_id), owner)

@@ -9,11 +9,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict
 from ..extensions import db
-from ..journal import recordings
+from ..journal import live, recordings
 from ..journal.erasure import checkpoint_after_delete
 from ..journal.playable import request_copies
 from ..journal.sealing import seal_journal
-from ..models import User
+from ..models import AnswerStream, User
 from . import keyring, passwords
 from .keyring import Unlocked
 
@@ -87,13 +87,17 @@ def change_password(user: User, data_key: bytes, password: str) -> None:
 
 def remove_account(user: User) -> None:
     """Destroy the wrapped keys first (committed), then delete the recordings, the entries,
-    the account row, and the recordings folder."""
+    the streams, the account row, and the recordings folder (streams' chunks included)."""
     keyring.shred(user)
     db.session.commit()
     store = recordings.store()
     for entry in list(user.entries):
         store.delete(entry.recording_path)
         store.delete(entry.playable_path)
+    for stream_id in db.session.scalars(
+        select(AnswerStream.id).where(AnswerStream.user_id == user.id)
+    ):
+        live.forget(stream_id)  # this process's decoder of an open stream (its rows cascade)
     user_id = user.id
     db.session.delete(user)
     db.session.commit()

@@ -9,6 +9,7 @@ from ..speech.recognition import cores
 from . import queue
 from .celery_backend import CeleryQueue, make_celery
 from .pool import ThreadPool
+from .segments import transcribe_segment
 from .transcription import due_entry_ids, release_claims, transcribe_entry
 
 
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
         sweep_every=app.config["TRANSCRIBE_SWEEP_SECONDS"],
         on_start=remove_leftovers,
         on_abandon=release_claims,
+        other_jobs={queue.SEGMENT: transcribe_segment},
     )
 
     @app.before_request

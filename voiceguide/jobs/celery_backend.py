@@ -11,9 +11,13 @@ from typing import Any
 
 from flask import Flask
 
+from .queue import SEGMENT, TRANSCRIBE
+from .segments import transcribe_segment
 from .transcription import transcribe_entry
 
 TASK_NAME = "voiceguide.transcribe"
+SEGMENT_TASK_NAME = "voiceguide.transcribe_segment"
+TASK_NAMES = {TRANSCRIBE: TASK_NAME, SEGMENT: SEGMENT_TASK_NAME}
 
 
 def make_celery(app: Flask) -> Any:
@@ -47,6 +51,11 @@ def make_celery(app: Flask) -> Any:
         with app.app_context():
             transcribe_entry(entry_id)
 
+    @celery.task(name=SEGMENT_TASK_NAME)  # type: ignore[untyped-decorator]
+    def transcribe_one_segment(segment_id: int) -> None:
+        with app.app_context():
+            transcribe_segment(segment_id)
+
     return celery
 
 
@@ -62,13 +71,13 @@ class CeleryQueue:
     def start(self) -> None:
         """Nothing runs here; kept for the JobQueue interface."""
 
-    def submit(self, job_id: int, delay: float = 0.0) -> None:
+    def submit(self, job_id: int, delay: float = 0.0, kind: str = TRANSCRIBE) -> None:
         """Send the job to the workers (a delay becomes a countdown); the sweep covers a failure."""
         try:
-            self.celery.send_task(TASK_NAME, args=[job_id], countdown=delay or None)
+            self.celery.send_task(TASK_NAMES[kind], args=[job_id], countdown=delay or None)
         except Exception:  # Redis away: the committed row is still due, a sweep sends it
-            self.app.logger.warning("entry %s: could not reach the broker; left to the sweep",
-                                    job_id, exc_info=True)  # fmt: skip
+            self.app.logger.warning("%s %s: could not reach the broker; left to the sweep",
+                                    kind, job_id, exc_info=True)  # fmt: skip
 
     def stop(self, timeout: float = 10.0) -> None:
         """Close the connections to the broker."""

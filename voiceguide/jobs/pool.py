@@ -1,6 +1,6 @@
 """An in-process job pool: daemon threads fed by a queue, plus a sweeper for forgotten jobs.
 
-Jobs are ids; the database row is the real job, so a lost queue loses nothing: the
+Jobs are (kind, id) pairs; the database row is the real job, so a lost queue loses nothing: the
 sweeper (and every start) asks for the ids that are due and queues them again.
 """
 
@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+
+from .queue import TRANSCRIBE
 
 _STOP = object()
 
@@ -30,18 +32,21 @@ class ThreadPool:
         sweep_every: float = 60.0,
         on_start: Callable[[], object] | None = None,
         on_abandon: Callable[[list[int]], None] | None = None,
+        other_jobs: dict[str, Callable[[int], None]] | None = None,
     ) -> None:
         self.app = app
         self.job = job
+        self.jobs = {TRANSCRIBE: job, **(other_jobs or {})}
+        """The function that runs each kind of job (`job` runs the default kind)."""
         self.find_due = find_due
         self.size = max(1, size)
         self.sweep_every = sweep_every
         self.on_start = on_start
         self.on_abandon = on_abandon
-        """Called at interpreter exit with the ids of jobs still running, to hand them back."""
-        self._queue: queue.Queue[int | object] = queue.Queue()
-        self._queued: set[int] = set()  # ids waiting in the queue, to avoid duplicates
-        self._running: set[int] = set()
+        """Called at interpreter exit with the ids of transcriptions running, to hand them back."""
+        self._queue: queue.Queue[tuple[str, int] | object] = queue.Queue()
+        self._queued: set[tuple[str, int]] = set()  # waiting in the queue, to avoid duplicates
+        self._running: set[tuple[str, int]] = set()
         self._timers: dict[object, threading.Timer] = {}  # delayed submissions
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -70,18 +75,19 @@ class ThreadPool:
             self._in_context(self.on_start)
         self.sweep()
 
-    def submit(self, job_id: int, delay: float = 0.0) -> None:
+    def submit(self, job_id: int, delay: float = 0.0, kind: str = TRANSCRIBE) -> None:
         """Queue a job now, or after `delay` seconds; starts the pool if needed."""
         self.start()
+        key = (kind, job_id)
         if delay > 0:
             token = object()
-            timer = threading.Timer(delay, self._fire, args=(token, job_id))
+            timer = threading.Timer(delay, self._fire, args=(token, key))
             timer.daemon = True
             with self._lock:
                 self._timers[token] = timer
             timer.start()
             return
-        self._put(job_id)
+        self._put(key)
 
     def sweep(self) -> int:
         """Queue every job the database says is due; return how many were found."""
@@ -134,34 +140,35 @@ class ThreadPool:
     def _abandon(self) -> None:
         """At exit (daemon threads die mid-job): hand running jobs back at once, not when stale."""
         with self._lock:
-            running = sorted(self._running)
+            running = sorted(job_id for kind, job_id in self._running if kind == TRANSCRIBE)
         if running and self.on_abandon is not None:
             self._in_context(self.on_abandon, running)
 
-    def _fire(self, token: object, job_id: int) -> None:
-        self._put(job_id, token)
+    def _fire(self, token: object, key: tuple[str, int]) -> None:
+        self._put(key, token)
 
-    def _put(self, job_id: int, timer_token: object | None = None) -> None:
+    def _put(self, key: tuple[str, int], timer_token: object | None = None) -> None:
         with self._lock:  # one step, so that idle() never sees the job in neither place
             self._timers.pop(timer_token, None)
-            if job_id in self._queued or self._stopping.is_set():
+            if key in self._queued or self._stopping.is_set():
                 return
-            self._queued.add(job_id)
-        self._queue.put(job_id)
+            self._queued.add(key)
+        self._queue.put(key)
 
     def _loop(self) -> None:
         while True:
-            job_id = self._queue.get()
-            if not isinstance(job_id, int) or self._stopping.is_set():
+            key = self._queue.get()
+            if not isinstance(key, tuple) or self._stopping.is_set():
                 return
             with self._lock:
-                self._queued.discard(job_id)
-                self._running.add(job_id)
+                self._queued.discard(key)
+                self._running.add(key)
             try:
-                self._in_context(self.job, job_id)
+                kind, job_id = key
+                self._in_context(self.jobs[kind], job_id)
             finally:
                 with self._lock:
-                    self._running.discard(job_id)
+                    self._running.discard(key)
 
     def _sweep_loop(self) -> None:
         while not self._stopping.wait(self.sweep_every):

@@ -11,6 +11,10 @@ from typing import Protocol
 from flask import Flask, current_app
 
 EXTENSION_KEY = "voiceguide.queue"
+TRANSCRIBE = "transcribe"
+"""The job kind of an entry id: transcribe the whole entry (jobs/transcription.py)."""
+SEGMENT = "segment"
+"""The job kind of a segment id: transcribe one closed segment of a stream (jobs/segments.py)."""
 
 
 class JobQueue(Protocol):
@@ -21,8 +25,8 @@ class JobQueue(Protocol):
     def start(self) -> None:
         """Begin running jobs (and queue every job that is due)."""
 
-    def submit(self, job_id: int, delay: float = 0.0) -> None:
-        """Run the job for this id now, or after `delay` seconds."""
+    def submit(self, job_id: int, delay: float = 0.0, kind: str = TRANSCRIBE) -> None:
+        """Run the job of this kind for this id now, or after `delay` seconds."""
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop taking jobs; let running ones finish within `timeout`."""
@@ -36,6 +40,13 @@ def enqueue(entry_id: int, delay: float = 0.0) -> None:
     backend = current_queue(current_app)
     if backend is not None:
         backend.submit(entry_id, delay)
+
+
+def enqueue_segment(segment_id: int) -> None:
+    """Hand a stream's closed segment to the queue (without one, the entry's job covers it)."""
+    backend = current_queue(current_app)
+    if backend is not None:
+        backend.submit(segment_id, 0.0, kind=SEGMENT)
 
 
 def current_queue(app: Flask) -> JobQueue | None:

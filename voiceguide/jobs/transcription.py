@@ -27,9 +27,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..accounts import keys
 from ..errors import JournalDamaged
 from ..extensions import db
-from ..journal import confidence, recordings, sealed
+from ..journal import confidence, recordings, sealed, streams
 from ..models import Entry, EntryKind, EntryStatus, utcnow
-from ..speech import registry
 from ..speech.audio import decode_file
 from ..speech.base import (
     AudioDecodeError,
@@ -39,7 +38,7 @@ from ..speech.base import (
     SetupError,
     SpeechError,
 )
-from . import holder, playable, queue
+from . import holder, playable, queue, segments
 
 UNREACHABLE = "The speech service could not be reached. Please try again later."
 WAITING = "The speech service could not be reached; trying again shortly."
@@ -78,7 +77,8 @@ def transcribe_entry(entry_id: int) -> None:
     try:
         if entry.owner.dek_by_password is not None:
             data_key = keys.unwrap_for_job(entry.job_key, entry.user_id, entry.id)
-        transcript = registry.stt().transcribe(_decode(entry, data_key))
+        pcm = _decode(entry, data_key)
+        heard = segments.transcribe_after_segments(entry, pcm, data_key)
     except keys.WrongKey:
         log.error("entry %s: the job's wrapped key is missing or does not open", entry_id)
         _finish(entry_id, token, status=EntryStatus.FAILED, error=LOCKED)
@@ -114,17 +114,21 @@ def transcribe_entry(entry_id: int) -> None:
     else:
         # For operators and scripts/load_test.py: the queue wait and the job's own time.
         log.info("entry %s transcribed: waited %.2f s, ran %.2f s for %.1f s of audio",
-                 entry_id, waited, time.perf_counter() - began, transcript.seconds)  # fmt: skip
-        text = transcript.text
+                 entry_id, waited, time.perf_counter() - began, pcm.seconds)  # fmt: skip
+        text = heard.text
         if data_key is None:
             data_key = _key_given_meanwhile(entry)
         if data_key is None:  # a journal kept before encryption, until its owner signs in
-            _finish(entry_id, token, status=EntryStatus.DONE, plain_machine=text, error=None)
+            finished = _finish(
+                entry_id, token, status=EntryStatus.DONE, plain_machine=text, error=None
+            )
         else:
             machine = sealed.seal_text(data_key, entry_id, "machine", text)
-            words = confidence.seal_words(data_key, entry_id, text, transcript.words)
-            _finish(entry_id, token, keep_key=wants_copy, status=EntryStatus.DONE,
-                    machine_sealed=machine, words_sealed=words, error=None)  # fmt: skip
+            words = confidence.seal_words(data_key, entry_id, text, heard.words, heard.words_from)
+            finished = _finish(entry_id, token, keep_key=wants_copy, status=EntryStatus.DONE,
+                               machine_sealed=machine, words_sealed=words, error=None)  # fmt: skip
+        if finished:
+            segments.forget_segments(entry)
     # The transcript is out; the journal's playable copy is made after it, while the row
     # still holds the job key (jobs/playable.py): a person waits for words, not for AAC.
     playable.convert_waiting(entry_id)
@@ -167,9 +171,11 @@ def due_entry_ids() -> list[int]:
     """Spoken entries waiting: pending, or processing so long ago that the worker died;
     and ended ones holding a key for their playable copy (jobs/playable.py).
 
-    Entries claimed by a process of this host that no longer runs go back first.
+    Entries claimed by a process of this host that no longer runs go back first, and
+    streamed answers left without a finish become (interrupted) entries first.
     """
     release_dead_claims()
+    streams.close_idle_streams()
     due = or_(_due_clause(), playable.waiting_clause())
     rows = db.session.scalars(select(Entry.id).where(due).order_by(Entry.created_at, Entry.id))
     return list(rows)

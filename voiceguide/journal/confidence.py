@@ -26,10 +26,10 @@ FIELD = sealed.WORDS_FIELD
 Span = tuple[int, int, float]
 
 
-def spans(text: str, words: Sequence[Word]) -> list[Span]:
-    """Each word's place in `text` (in order) with its probability."""
+def spans(text: str, words: Sequence[Word], start: int = 0) -> list[Span]:
+    """Each word's place in `text` (in order, from `start`) with its probability."""
     found: list[Span] = []
-    cursor = 0
+    cursor = start
     for word in words:
         token = word.text.strip()
         if not token:
@@ -42,9 +42,12 @@ def spans(text: str, words: Sequence[Word]) -> list[Span]:
     return found
 
 
-def seal_words(key: bytes, entry_id: int, text: str, words: Sequence[Word]) -> bytes | None:
-    """The words' spans and probabilities sealed for the entry; None when there are none."""
-    found = spans(text, words)
+def seal_words(
+    key: bytes, entry_id: int, text: str, words: Sequence[Word], start: int = 0
+) -> bytes | None:
+    """The words' spans (found from `start` on) and probabilities sealed for the entry;
+    None when there are none."""
+    found = spans(text, words, start)
     if not found:
         return None
     return sealed.seal_text(key, entry_id, FIELD, json.dumps(found, separators=(",", ":")))

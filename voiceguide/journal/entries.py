@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import keys
@@ -24,7 +24,7 @@ from ..accounts.sessions import session_key
 from ..errors import BadRequest, Conflict, InvalidText, NotFound, QueryTooLong, QuotaExceeded
 from ..extensions import db
 from ..jobs import queue
-from ..models import Entry, EntryKind, EntryStatus, User, utcnow
+from ..models import AnswerStream, Entry, EntryKind, EntryStatus, User, utcnow
 from ..program import Part, Stage, current_program
 from . import recordings, sealed
 from .erasure import checkpoint_after_delete
@@ -148,31 +148,61 @@ def create_spoken_entry(
     existing = by_client_id(user, client_id)
     if existing is not None:
         return existing, False
+    return save_spoken_entry(
+        user, stage, part, client_id, lambda store, limits: store.receive(user.id, audio, **limits)
+    )
+
+
+Receive = Callable[[recordings.RecordingStore, dict[str, Any]], recordings.StoredRecording]
+"""Stores one recording in the store, given the size and length limits and the cipher that
+seals it as keywords."""
+
+
+def save_spoken_entry(
+    user: User,
+    stage: Stage,
+    part: Part,
+    client_id: str,
+    receive: Receive,
+    *,
+    interrupted: bool = False,
+    before_commit: Callable[[], None] | None = None,
+    key: bytes | None = None,
+) -> tuple[Entry, bool]:
+    """Store a recording with `receive`, sealed, commit its pending entry (its job given the
+    data key), then queue the job.
+
+    The quota is checked before and after; `before_commit` changes other rows in the same
+    transaction (a stream closing). `key` is the owner's data key when there is no session
+    (an idle stream closed by the sweep); else the session's. An UploadError leaves no
+    file and no row.
+    """
     config = current_app.config
     store = recordings.store()
-    key = session_key(user)
+    key = key if key is not None else session_key(user)
     quota = int(config["STORAGE_QUOTA_MB"] * 1024 * 1024)
     used = store.usage(user.id)
     if used >= quota:  # refused before any decoding work
         raise QuotaExceeded(_full())
+    limits = {
+        "max_bytes": config["MAX_CONTENT_LENGTH"],
+        "max_seconds": config["MAX_RECORDING_SECONDS"],
+        "cipher": sealed.RecordingCipher(key),
+    }
     # The store's shared lock, from the first byte on disk to the commit: start-up
     # recovery never removes this file as "without a row" (journal/recovery.py).
     with store.writing():
-        stored = store.receive(
-            user.id,
-            audio,
-            max_bytes=config["MAX_CONTENT_LENGTH"],
-            max_seconds=config["MAX_RECORDING_SECONDS"],
-            cipher=sealed.RecordingCipher(key),
-        )
+        stored = receive(store, limits)
         if used + stored.size > quota:
             store.delete(stored.name)
             raise QuotaExceeded(_full())
         entry = _new_entry(
             user, stage, part, client_id, EntryKind.SPOKEN, status=EntryStatus.PENDING,
             recording_path=stored.name, recording_mimetype=stored.mimetype,
-            duration_s=stored.seconds, attempts=0,
+            duration_s=stored.seconds, attempts=0, interrupted=interrupted,
         )  # fmt: skip
+        if before_commit is not None:
+            before_commit()
         try:
             entry, created = _commit_new(user, entry, client_id, lambda e: _give_job_key(e, key))
         except BaseException:
@@ -259,11 +289,17 @@ def confirm_entry(entry: Entry) -> None:
 
 
 def delete_entry(entry: Entry) -> None:
-    """Delete the recording and its playable copy, then the entry."""
+    """Delete the recording and its playable copy, then the entry (and the stream it came
+    from, with the text of its segments)."""
     store = recordings.store()
     db.session.refresh(entry)  # a copy the job attached since the entry was read
     store.delete(entry.recording_path)
     store.delete(entry.playable_path)
+    db.session.execute(
+        delete(AnswerStream).where(
+            AnswerStream.user_id == entry.user_id, AnswerStream.client_id == entry.client_id
+        )
+    )
     db.session.delete(entry)
     db.session.commit()
     checkpoint_after_delete()

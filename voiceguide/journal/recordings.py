@@ -23,15 +23,16 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Protocol, cast
 
 from flask import current_app
 from werkzeug.security import safe_join
 
 from ..uploads import PARTIAL_PREFIX, PARTIAL_SUFFIX, DecodeLimits, decode_limits, receive_audio
+from .stream_files import StreamFiles, fsync_dir
 
 EXTENSION_KEY = "voiceguide.recordings"
 LOCK_FILE = ".store.lock"
@@ -59,8 +60,8 @@ class StoredRecording:
     """Bytes on disk."""
 
 
-class RecordingStore:
-    """Recordings under one root directory."""
+class RecordingStore(StreamFiles):
+    """Recordings under one root directory (and the chunks of streamed answers)."""
 
     def __init__(self, root: str | Path, limits: DecodeLimits | None = None) -> None:
         self.root = Path(root)
@@ -118,9 +119,7 @@ class RecordingStore:
         self, owner_id: int, source: IO[bytes], extension: str, cipher: FileCipher
     ) -> tuple[str, int]:
         """Seal `source` into a new file of the owner's folder, durably; (name, bytes)."""
-        folder = self.root / str(owner_id)
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        folder.chmod(0o700)  # whatever the umask: only the server's user reads recordings
+        folder = self._person_folder(owner_id)
         name = f"{owner_id}/{uuid.uuid4().hex}{extension}"
         final = self.root / name
         fd, partial = tempfile.mkstemp(dir=folder, prefix=PARTIAL_PREFIX, suffix=PARTIAL_SUFFIX)
@@ -130,7 +129,7 @@ class RecordingStore:
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(partial, final)
-            _fsync_dir(folder)
+            fsync_dir(folder)
         except BaseException:
             Path(partial).unlink(missing_ok=True)
             final.unlink(missing_ok=True)
@@ -144,6 +143,25 @@ class RecordingStore:
             return None
         raw = path.open("rb")
         return cipher.reader(raw, os.fstat(raw.fileno()).st_size, name)
+
+    def receive_stream(
+        self,
+        owner_id: int,
+        stream_id: int,
+        numbers: Iterable[int],
+        key: bytes,
+        *,
+        max_bytes: int,
+        max_seconds: float,
+        cipher: FileCipher,
+    ) -> StoredRecording:
+        """Join a stream's chunks (opened with `key`) into a verified recording, sealed by
+        `cipher` like an upload by `receive`."""
+        with self.open_chunks(owner_id, stream_id, numbers, key) as joined:
+            reader = cast(IO[bytes], joined)  # RawIOBase reads like a binary file
+            return self.receive(
+                owner_id, reader, max_bytes=max_bytes, max_seconds=max_seconds, cipher=cipher
+            )
 
     def path(self, name: str) -> Path | None:
         """Where a recording's file lives (the one place that resolves it); None if unsafe."""
@@ -241,12 +259,3 @@ def store() -> RecordingStore:
 def init_app(app) -> None:
     """Attach the store over RECORDINGS_DIR (after `uploads.init_app`: it shares the limits)."""
     app.extensions[EXTENSION_KEY] = RecordingStore(app.config["RECORDINGS_DIR"], decode_limits(app))
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename inside `directory` durable."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

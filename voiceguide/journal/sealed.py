@@ -1,7 +1,10 @@
 """Encrypting a journal's words and recordings under its owner's data key.
 
 Text fields: AES-GCM, a random 96-bit nonce each time, the entry's id and the field's
-name as associated data (a ciphertext moved to another row or field fails to open).
+name as associated data (a ciphertext moved to another row or field fails to open). What
+a streamed answer keeps before it becomes an entry (its chunks, its segments' audio and
+text) is sealed the same way, bound to the stream's id and the piece's number
+(`stream_context`).
 
 Recordings: chunked AES-GCM rather than libsodium's secretstream, because serving a
 recording answers Range requests (a player seeking in a 10-minute answer) and
@@ -60,28 +63,47 @@ def _text_context(entry_id: int, field: str) -> bytes:
     return f"voiceguide/entry/{entry_id}/{field}".encode()
 
 
+def stream_context(stream_id: int, part: str) -> bytes:
+    """Associated data for what a streamed answer keeps before it is an entry: `part` is
+    'chunk/<n>', 'segment-audio/<n>' or 'segment/<n>' (a segment's text)."""
+    return f"voiceguide/stream/{stream_id}/{part}".encode()
+
+
+def seal_bytes(key: bytes, context: bytes, data: bytes) -> bytes:
+    """`data` encrypted under `key`, bound to `context` (a random nonce each time)."""
+    nonce = secrets.token_bytes(NONCE)
+    return TEXT_VERSION + nonce + AESGCM(key).encrypt(nonce, data, context)
+
+
+def open_bytes(key: bytes, context: bytes, sealed: bytes) -> bytes:
+    """What `seal_bytes` sealed with this key and context; JournalDamaged otherwise."""
+    what = context.decode(errors="replace").removeprefix("voiceguide/").replace("/", " ")
+    if sealed[:1] != TEXT_VERSION or len(sealed) < 1 + NONCE + TAG:
+        raise _damaged(f"{what}: not sealed")
+    try:
+        return AESGCM(key).decrypt(sealed[1 : 1 + NONCE], sealed[1 + NONCE :], context)
+    except InvalidTag:
+        raise _damaged(f"{what}: authentication failed") from None
+
+
+def seal_in(key: bytes, context: bytes, text: str | None) -> bytes | None:
+    """A text sealed under `key` and bound to `context` (None stays None)."""
+    return None if text is None else seal_bytes(key, context, text.encode())
+
+
+def open_in(key: bytes, context: bytes, sealed: bytes | None) -> str | None:
+    """The text `seal_in` sealed with this key and context (None stays None)."""
+    return None if sealed is None else open_bytes(key, context, sealed).decode()
+
+
 def seal_text(key: bytes, entry_id: int, field: str, text: str | None) -> bytes | None:
     """The text encrypted for one entry's field (None stays None)."""
-    if text is None:
-        return None
-    nonce = secrets.token_bytes(NONCE)
-    body = AESGCM(key).encrypt(nonce, text.encode(), _text_context(entry_id, field))
-    return TEXT_VERSION + nonce + body
+    return seal_in(key, _text_context(entry_id, field), text)
 
 
 def open_text(key: bytes, entry_id: int, field: str, sealed: bytes | None) -> str | None:
     """The text of one entry's field; JournalDamaged when it was changed or moved."""
-    if sealed is None:
-        return None
-    if sealed[:1] != TEXT_VERSION or len(sealed) < 1 + NONCE + TAG:
-        raise _damaged(f"entry {entry_id} {field}: not a sealed text")
-    try:
-        plain = AESGCM(key).decrypt(
-            sealed[1 : 1 + NONCE], sealed[1 + NONCE :], _text_context(entry_id, field)
-        )
-    except InvalidTag:
-        raise _damaged(f"entry {entry_id} {field}: authentication failed") from None
-    return plain.decode()
+    return open_in(key, _text_context(entry_id, field), sealed)
 
 
 def open_entry(entry: Entry, key: bytes) -> Entry:

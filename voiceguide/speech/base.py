@@ -103,10 +103,12 @@ class SpeechToText(Protocol):
 
     name: str
 
-    def transcribe(self, pcm: Pcm, hints: Sequence[str] = ()) -> Transcript:
+    def transcribe(self, pcm: Pcm, hints: Sequence[str] = (), context: str = "") -> Transcript:
         """Transcribe 16 kHz mono PCM; raise NoSpeechError when nothing was said.
 
         `hints` are phrases the speaker is likely to say (voice commands); an engine
         that can bias its recognition towards them does, the others ignore them.
+        `context` is what the speaker said just before this audio (a streamed answer's
+        earlier segments): an engine that can continue from it does.
         """
         ...

@@ -24,7 +24,7 @@ class GoogleRecognizer:
         self.timeout = timeout
         """Seconds to wait for Google (SpeechRecognition's default is to wait forever)."""
 
-    def transcribe(self, pcm: Pcm, hints: Sequence[str] = ()) -> Transcript:
+    def transcribe(self, pcm: Pcm, hints: Sequence[str] = (), context: str = "") -> Transcript:
         """Transcribe online; EngineUnavailableError when Google cannot be reached."""
         sr = speech_recognition_module()
         if is_silent(pcm):

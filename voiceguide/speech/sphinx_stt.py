@@ -26,7 +26,7 @@ class SphinxRecognizer:
             raise SetupError("the sphinx engine needs the 'pocketsphinx' package") from e
         self.language = language
 
-    def transcribe(self, pcm: Pcm, hints: Sequence[str] = ()) -> Transcript:
+    def transcribe(self, pcm: Pcm, hints: Sequence[str] = (), context: str = "") -> Transcript:
         """Transcribe; NoSpeechError when Sphinx finds no words (hints are not used)."""
         sr = speech_recognition_module()
         if is_silent(pcm):

@@ -22,6 +22,8 @@ from .recognition import (
     transcript,
 )
 
+CONTEXT_CHARS = 400
+"""The end of the earlier text given as the prompt (Whisper keeps at most 224 tokens of it)."""
 # What Whisper says over silence or breath when it hears no words. Only refused when
 # the model itself thought the audio was probably not speech (see _hallucinated).
 _HALLUCINATIONS = {"you", "thank you", "thanks for watching", "bye", "okay", "so"}
@@ -85,11 +87,13 @@ class WhisperRecognizer:
             raise SetupError(f"could not load the Whisper model at {model_path}: {e}") from e
         self._recognizer = WhisperCompatibleRecognizer(TranscribableAdapter(model))
 
-    def transcribe(self, pcm: Pcm, hints: Sequence[str] = ()) -> Transcript:
+    def transcribe(self, pcm: Pcm, hints: Sequence[str] = (), context: str = "") -> Transcript:
         """Transcribe English speech; NoSpeechError for silence or nothing recognisable."""
         # Hints become the decoder's prompt: tiny.en hears a lone "Pause." as "boss" and
         # "Slower." as "Flour" without it, and gets both right with it (Piper's voice).
-        prompt = {"initial_prompt": " ".join(f"{h.capitalize()}." for h in hints)} if hints else {}
+        # The context (earlier segments of the same answer) continues its sentences.
+        text = " ".join([context[-CONTEXT_CHARS:].strip(), *(f"{h.capitalize()}." for h in hints)])
+        prompt = {"initial_prompt": text.strip()} if text.strip() else {}
         if is_silent(pcm):
             raise NoSpeechError()
         try:

@@ -16,6 +16,7 @@ import { Outbox } from './js/outbox.js';
 import { NarrationPlayer } from './js/player.js';
 import { load, loadPrefs, parseChoices, savePrefs } from './js/prefs.js';
 import { ReadBackPlayer } from './js/readback.js';
+import { addCaptionsSwitch, resendChunks } from './js/stream.js';
 import { savedTone } from './js/tones.js';
 import { SessionView } from './js/view.js';
 
@@ -37,6 +38,7 @@ function readConfig(root) {
     progressUrl: data.progressUrl,
     cues: data.cues ? JSON.parse(data.cues) : {},
     entriesUrl: data.entriesUrl,
+    streamsUrl: data.streamsUrl,
     commandsUrl: data.commandsUrl,
     preferencesUrl: data.preferencesUrl,
     accountPrefs: data.preferences ? JSON.parse(data.preferences) : {},
@@ -241,7 +243,11 @@ function main(root) {
   player.audio.addEventListener('timeupdate', () => session.saveProgressThrottled());
   window.addEventListener('pagehide', () => session.saveProgress());
   // Answers kept on this device from an earlier visit (the network had dropped) go now.
-  if (cfg.signedIn) outbox.resendAll();
+  if (cfg.signedIn) {
+    outbox.resendAll();
+    resendChunks(cfg.user);
+  }
+  addCaptionsSwitch();
 }
 
 const root = document.getElementById('session');

@@ -19,6 +19,7 @@ from . import (
     progress,
     recovery,
     security,
+    streams,
     urls,
 )
 
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
         auth,
         recovery,
         entries,
+        streams,
         journal,
     ):
         app.register_blueprint(module.bp)

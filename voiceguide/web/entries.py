@@ -3,54 +3,20 @@
 from __future__ import annotations
 
 import io
-from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
 from werkzeug.wsgi import wrap_file
 
 from ..errors import BadRequest, NotFound
-from ..journal import confidence, readback
 from ..journal import entries as journal
+from ..journal import readback
 from ..journal.playable import open_playing
-from ..models import Entry, isoformat
-from ..program import current_program
+from ..models import Entry
 from .limits import ANSWERS, READBACKS, RETRIES, per_account
+from .shapes import entry_json, entry_response
 
 bp = Blueprint("entries", __name__, url_prefix="/api/entries")
-
-
-def entry_json(entry: Entry) -> dict[str, Any]:
-    """The contract's <entry>, plus kind, machine transcript, and the stage and prompt texts."""
-    stage = current_program().stage(entry.stage)
-    part = stage.part(entry.prompt) if stage else None
-    return {
-        "id": entry.id,
-        "stage": entry.stage,
-        "prompt": entry.prompt,
-        "status": entry.status.value,
-        "transcript": entry.transcript,
-        "error": entry.error,
-        "created_at": isoformat(entry.created_at),
-        "duration_s": entry.duration_s,
-        "audio_url": url_for("entries.audio", entry_id=entry.id) if entry.recording_path else None,
-        "kind": entry.kind.value,
-        "machine_transcript": entry.machine_transcript,
-        "stage_title": stage.title if stage else None,
-        "prompt_text": part.text if part else None,
-        "checked": not entry.unchecked,
-        "checked_at": isoformat(entry.checked_at),
-        "playable": bool(entry.playable_path),
-        # Character spans of `transcript` the recogniser was unsure of (underlined).
-        "unsure": [list(span) for span in confidence.unsure(entry)],
-    }
-
-
-def _json(entry: Entry, status: int) -> Response:
-    response = jsonify(entry_json(entry))
-    response.status_code = status
-    response.headers["Location"] = url_for("entries.one", entry_id=entry.id)
-    return response
 
 
 def _owned(entry_id: int) -> Entry:
@@ -65,7 +31,7 @@ def create() -> Response:
     client_id = journal.parse_client_id(request.form.get("client_id"))
     existing = journal.by_client_id(user, client_id)
     if existing is not None:
-        return _json(existing, 200)
+        return entry_response(existing, 200)
     stage, part = journal.find_prompt(request.form.get("stage"), request.form.get("prompt"))
     upload = request.files.get("audio")
     text = request.form.get("text")
@@ -73,13 +39,13 @@ def create() -> Response:
         raise BadRequest("Send either a recording (audio) or a typed answer (text), not both.")
     if upload is not None:
         entry, created = journal.create_spoken_entry(user, stage, part, client_id, upload.stream)
-        return _json(entry, 202 if created else 200)
+        return entry_response(entry, 202 if created else 200)
     if text is None:
         raise BadRequest("Send a recording (audio) or a typed answer (text).")
     entry, created = journal.create_typed_entry(
         user, stage, part, client_id, journal.clean_text(text)
     )
-    return _json(entry, 201 if created else 200)
+    return entry_response(entry, 201 if created else 200)
 
 
 @bp.get("")

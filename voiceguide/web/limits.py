@@ -70,6 +70,7 @@ def sign_in_attempts(view: Callable) -> Callable:
 
 
 ANSWERS = "You have sent a great many answers in a short time. Please wait a minute."
+CHUNKS = "Too many pieces of recordings in a short time. Please wait a minute."
 COMMANDS = "Too many voice commands in a short time. Please wait a minute."
 RETRIES = "Too many transcriptions retried in a short time. Please wait a minute."
 EXPORTS = "Too many downloads of your journal in a short time. Please wait a minute."

@@ -292,7 +292,7 @@ export class Session {
     const ctx = this.turnContext(signal, part);
     if (phase === 'answer') {
       this.moveBy('listen');
-      const recorded = await recordAnswer(ctx, signal);
+      const recorded = await recordAnswer(ctx, signal, part);
       if (recorded.kind === 'recorded') {
         this.moveBy('send');
         return sendAnswer(ctx, part, recorded.result, signal, recorded.replaces);

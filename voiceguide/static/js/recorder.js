@@ -89,6 +89,9 @@ export async function openMicrophone() {
  * @property {(seconds: number) => void} [onTick] whole seconds recorded so far
  * @property {() => void} [onReminder]
  * @property {() => void} [onSpeech] the person has begun to speak
+ * @property {(blob: Blob) => void} [onChunk] each chunk as the recorder delivers it (js/stream.js)
+ * @property {number} [timesliceMs] how often the recorder delivers a chunk
+ * @property {() => boolean} [serverEndsTurn] true: the server's voice activity ends the turn
  * @property {number|null} [settleSeconds] see VoiceOptions (voice.js)
  * @property {number} [settleAfterSpeechS]
  * @property {(early: RecordingResult) => void} [onSettle] the answer so far, to be saved
@@ -184,7 +187,9 @@ export class Recording {
     const type = pickMimeType();
     this.recorder = new MediaRecorder(this.stream, type ? { mimeType: type } : undefined);
     this.recorder.addEventListener('dataavailable', (event) => {
-      if (event.data.size) this.chunks.push(event.data);
+      if (!event.data.size) return;
+      this.chunks.push(event.data);
+      this.options.onChunk?.(event.data);
     });
     if (this.context) {
       this.source = this.context.createMediaStreamSource(this.stream);
@@ -212,7 +217,7 @@ export class Recording {
         });
       });
     });
-    this.recorder.start(1000);
+    this.recorder.start(this.options.timesliceMs ?? 1000);
     this.timer = setInterval(() => this.sample(), TICK_MS);
     return done;
   }
@@ -265,7 +270,10 @@ export class Recording {
       this.resumedAfterEarly = true;
       o.onResume?.();
     }
-    if (heard.stop) this.stop(heard.stop);
+    // While the server's voice activity is heard from, a pause ends the turn by it (js/stream.js).
+    const quietMs = now - (this.voice.lastVoiceAt || now);
+    const byServer = o.serverEndsTurn?.() && quietMs < (o.giveUpSeconds ?? 30) * 1000;
+    if (heard.stop && !(heard.stop === 'silence' && byServer)) this.stop(heard.stop);
   }
 
   // Stop and keep the answer.

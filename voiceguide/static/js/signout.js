@@ -7,6 +7,7 @@
 
 import { sleep } from './dom.js';
 import { Outbox } from './outbox.js';
+import { answersWithKeptChunks, forgetChunks, resendChunks } from './stream.js';
 
 const PREFIX = 'voiceguide:';
 const SEND_WAIT_MS = 15000;
@@ -90,8 +91,12 @@ async function leave(form) {
     }
     if (status) status.textContent = '';
   }
-  if (left.length && !window.confirm(discardQuestion(left.length))) return false;
+  // Pieces of answers streamed while the connection dropped (js/stream.js): sent if they can be.
+  await resendChunks(key);
+  const unsent = left.length + (await answersWithKeptChunks(key));
+  if (unsent && !window.confirm(discardQuestion(unsent))) return false;
   for (const record of left) await outbox.store.delete(record.client_id).catch(() => {});
+  await forgetChunks(key);
   try {
     const all = Object.keys(localStorage);
     for (const name of keysToForget(all, key)) localStorage.removeItem(name);

@@ -5,7 +5,8 @@
 
 import { abortError, sleep, uuid, within } from './dom.js';
 import { STORED } from './outbox.js';
-import { MicrophoneError, openMicrophone, Recording } from './recorder.js';
+import { MicrophoneError, openMicrophone, pickMimeType, Recording } from './recorder.js';
+import { attach, clientIdFor, finishLive, startLive, TIMESLICE_MS } from './stream.js';
 import { audioContext, reminderTone, softTone } from './tones.js';
 
 const COMMAND_MAX_SPEECH_S = 2.5; // a command is a word or two
@@ -80,9 +81,10 @@ function aborted(signal) {
  * The tone, then a recording until the person has answered (or asked to stop).
  * @param {TurnContext} ctx
  * @param {AbortSignal} signal
+ * @param {{id: string}|null} [part] the question: its answer is streamed while spoken
  * @returns {Promise<Outcome>}
  */
-export async function recordAnswer(ctx, signal) {
+export async function recordAnswer(ctx, signal, part = null) {
   const { view, cfg } = ctx;
   await softTone(signal);
   let stream;
@@ -101,16 +103,22 @@ export async function recordAnswer(ctx, signal) {
   const pauseSeconds = ctx.prefs.pauseSeconds;
   view.showRecording(pauseSeconds, cfg.maxSeconds);
   view.announce('Recording. Listening for your answer.');
-  const part = ctx.part ?? { id: '' };
+  /** @type {import('./stream.js').LiveStream|null} */
+  let live = null;
+  const question = ctx.part ?? part ?? { id: '' };
   /** @type {Promise<Outcome>|null} */
   let savedEarly = null;
   const recording = new Recording(stream, audioContext(), {
+    timesliceMs: TIMESLICE_MS,
+    onChunk: (blob) => live?.push(blob),
+    serverEndsTurn: () => Boolean(live?.healthy),
     pauseSeconds,
     // A clearly heard answer is saved after a shorter quiet; the turn listens on.
     settleSeconds: pauseSeconds && pauseSeconds > EARLY_SAVE_S ? EARLY_SAVE_S : null,
     settleAfterSpeechS: COMMAND_MAX_SPEECH_S,
     onSettle: (early) => {
-      savedEarly = sendAnswer(ctx, part, early);
+      // The answer so far goes whole; its stream goes on to the end of the turn.
+      savedEarly = sendAnswer(ctx, question, early);
     },
     onResume: () => {
       view.announce('Still recording: go on. What you add is saved with this answer.');
@@ -129,19 +137,30 @@ export async function recordAnswer(ctx, signal) {
       view.announce('Still recording. Answer when you are ready, or say \u201cskip\u201d.');
     },
   });
+  const end = () => recording.stop('silence');
+  live = part ? startLive(ctx, part, pickMimeType() ?? '', end, pauseSeconds) : null;
   ctx.onRecording(recording);
   const result = await recording.start();
   ctx.onRecording(null);
   view.hideRecording();
+  attach(result, live);
   const early = /** @type {Promise<Outcome>|null} */ (savedEarly);
   // Saved early and nothing said since: that is the answer (what followed was quiet).
   const earlyIsAll = early !== null && !recording.resumedAfterEarly;
   if (early && result.reason === 'cancel') dropEarly(ctx, early); // Record again: not kept
-  // Left after speaking (Skip, Repeat, Play from here): the words go on as the answer.
-  if (result.reason === 'left' && result.blob) {
+  // Left after speaking (Skip, Repeat, Play from here): the words go on as the answer (its
+  // stream is finished by sendAnswer like any other's).
+  const left = result.reason === 'left' && Boolean(result.blob);
+  const kept = left && !earlyIsAll && Boolean(ctx.keep);
+  if (left) {
     if (earlyIsAll) ctx.track?.(early);
     else ctx.keep?.(result, early);
   }
+  // A stream that no answer will finish (the early save is the answer, or there is none) is
+  // closed now, not left for the server's idle sweep to make an interrupted entry of.
+  const ended = ['cancel', 'left', 'no-speech'].includes(result.reason);
+  const answered = kept || (!signal.aborted && !ended);
+  if (earlyIsAll || !answered) live?.discard();
   if (signal.aborted || result.reason === 'cancel' || result.reason === 'left') {
     throw abortError();
   }
@@ -224,7 +243,7 @@ export async function sendAnswer(ctx, part, result, signal = undefined, replaces
     view.note = `Your answer reached the longest length allowed.`;
   }
   const record = {
-    client_id: uuid(),
+    client_id: clientIdFor(result) ?? uuid(),
     user: cfg.user,
     stage: cfg.stage,
     prompt: part.id,
@@ -239,7 +258,8 @@ export async function sendAnswer(ctx, part, result, signal = undefined, replaces
   // The turn is over once the server has the answer (its 2xx): the transcript follows in
   // the background (the outbox's events show it), and the beat need not wait for it.
   const outcome = outbox.settle(record.client_id, STORED);
-  await outbox.add(record);
+  // Streamed while spoken: only the finish is left; else (or if it fails) the whole file.
+  if (!(await finishLive(result, outbox, record))) await outbox.add(record);
   const settled = await within(outcome, SETTLE_WAIT_MS, { kind: 'waiting' }, signal);
   if (settled.kind === 'command') return { kind: 'command', command: settled.command };
   if (settled.kind === 'waiting') return { kind: 'kept' };
