@@ -58,7 +58,22 @@ def fresh_database(admin_url: str) -> Iterator[str]:
     try:
         yield url
     finally:
-        _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop(admin_url, name)
+
+
+def _drop(admin_url: str, name: str) -> None:
+    """Drop the database, ending its sessions; an autovacuum worker on it may need the
+    pg_signal_backend right (scripts/services.sh grants it), else it is waited out."""
+    import psycopg
+
+    for wait in (0.5, 1.0, 2.0, 4.0, 0.0):
+        try:
+            _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except psycopg.errors.InsufficientPrivilege:
+            if not wait:
+                raise
+            time.sleep(wait)
 
 
 def free_port() -> int:

@@ -3,6 +3,7 @@ lengths; missing narration rendered in the background as a serving process start
 
 from __future__ import annotations
 
+import errno
 import io
 import wave
 
@@ -102,6 +103,17 @@ def test_missing_narration_is_rendered_in_the_background_once_per_process(make_a
     assert len(registry.tts(app).calls) == sum(
         len([s for s in pauses.segments(t) if isinstance(s, str)]) for t in texts
     )
+
+
+def test_a_full_disk_stops_the_warming_with_a_warning_not_a_crash(make_app, monkeypatch, caplog):
+    def full(self, target, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(NarrationCache, "_write_atomically", full)
+    app = make_app(WARM_NARRATION=True)
+    with app.app_context():
+        assert narration().warm() == 0  # returns: the thread ends quietly
+    assert "could not be rendered in the background" in caplog.text
 
 
 def test_the_first_request_of_a_serving_process_starts_the_warming(make_app):

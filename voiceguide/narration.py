@@ -81,7 +81,7 @@ class Narration:
             if not self.cache.has(spoken):
                 try:
                     self.cache.ensure(spoken)
-                except SpeechError as e:
+                except (SpeechError, OSError) as e:  # OSError: a full disk, a read-only cache
                     log.warning("narration could not be rendered in the background: %s", e)
                     return made
                 made += 1
