@@ -8,10 +8,10 @@ whichever runs it.
 
 The job opens the recording with the data key wrapped for it at upload under the server
 job key (accounts/keys.py), decrypts it into a private temporary file for ffmpeg, and
-seals the transcript and the recogniser's word confidences (journal/confidence.py); the
-wrapped key is erased when the job ends, whatever its outcome. Once the recording has
-decoded, before it is transcribed, the job makes the journal's playable copy
-(jobs/playable.py), so that an entry's end (done or failed) means the copy was tried.
+seals the transcript and the recogniser's word confidences (journal/confidence.py). Once
+the transcript is saved, the job makes the journal's playable copy (jobs/playable.py);
+the wrapped key is erased when the copy is attached or could not be made, and at once
+for any other outcome.
 """
 
 from __future__ import annotations
