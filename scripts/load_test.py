@@ -2,9 +2,10 @@
 
 Each simulated person signs up, then three times: listens and thinks (`--think` seconds,
 random), speaks for 30 s (the client waits as long as the recording lasts), uploads the
-30-second WebM/Opus answer (Piper speaking a real reflection, encoded as Chromium's
-MediaRecorder does) and polls the entry until its transcript is there. It prints answers
-per minute, p50/p95 upload time and upload-to-transcript time, errors and entries lost.
+30-second WebM/Opus answer (Piper speaking the sentences of a real reflection that fit,
+then the closing pause; encoded as Chromium's MediaRecorder does) and polls the entry
+until its transcript is there. It prints answers per minute, p50/p95 upload time and
+upload-to-transcript time, errors and entries lost.
 
 A bounded client of one thread per person (requests), not Locust: the people are few
 (tens), every one of them spends most of the time waiting as a person would, and the
@@ -35,6 +36,7 @@ import tempfile
 import threading
 import time
 import uuid
+import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,12 +65,32 @@ class Results:
             self.errors.append(what)
 
 
-def make_sample(workdir: Path) -> bytes:
-    """A ~30 s reflection spoken by Piper, as WebM/Opus."""
+def make_sample(workdir: Path, seconds: float) -> bytes:
+    """A recording of exactly `seconds` as WebM/Opus: Piper speaking the longest run of
+    whole sentences of the reflection that fits, then quiet to the end (a person's
+    recording ends in the pause that ends their turn)."""
     from scripts.speech_samples import encode, long_reflection, speak
     from voiceguide.speech import piper_tts
 
-    wav = speak(piper_tts.build({}), long_reflection(), workdir / "answer.wav")
+    voice = piper_tts.build({})
+    sentences = re.split(r"(?<=[.!?])\s+", long_reflection())
+    wav = workdir / "answer.wav"
+    for count in range(len(sentences), 0, -1):
+        speak(voice, " ".join(sentences[:count]), wav)
+        with wave.open(str(wav)) as spoken:
+            rate, frames = spoken.getframerate(), spoken.readframes(spoken.getnframes())
+            width = spoken.getsampwidth()
+        if len(frames) <= seconds * rate * width:
+            break
+    else:
+        raise SystemExit(f"no sentence of the sample fits in {seconds} s")
+    print(f"the answer: {count} sentences, {len(frames) / width / rate:.1f} s of speech "
+          f"in {seconds:.0f} s")  # fmt: skip
+    with wave.open(str(wav), "wb") as padded:
+        padded.setnchannels(1)
+        padded.setsampwidth(width)
+        padded.setframerate(rate)
+        padded.writeframes(frames + bytes(round(seconds * rate) * width - len(frames)))
     return encode(wav, "webm", workdir).read_bytes()
 
 
@@ -322,7 +344,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        webm = make_sample(workdir)
+        webm = make_sample(workdir, args.speak)
         cost = None if args.no_cost else answer_cost(workdir)
         server = start_server(args.start, workdir, args.port) if args.start else None
         base = args.url.rstrip("/") if args.url else f"http://127.0.0.1:{args.port}"

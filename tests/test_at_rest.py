@@ -23,7 +23,7 @@ from tests.helpers import PASSWORD, AuthActions
 from voiceguide.accounts import keyring, keys
 from voiceguide.errors import JournalDamaged
 from voiceguide.extensions import db
-from voiceguide.jobs import transcription
+from voiceguide.jobs import playable, transcription
 from voiceguide.journal import recordings, sealed
 from voiceguide.models import Entry, User, UserSession
 from voiceguide.speech import registry
@@ -86,9 +86,12 @@ def post_entry(auth: AuthActions, **fields) -> dict:
 
 
 def transcribe_all(app) -> None:
+    """Run the due jobs as a queue would: each transcription, then the copies they queued."""
     with app.app_context():
         for entry_id in transcription.due_entry_ids():
             transcription.transcribe_entry(entry_id)
+        for entry_id in db.session.scalars(select(Entry.id).where(playable.waiting_clause())):
+            playable.convert_waiting(entry_id)
 
 
 def recovery_key(auth: AuthActions) -> str:

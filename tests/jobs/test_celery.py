@@ -155,6 +155,13 @@ def test_upload_is_transcribed_by_a_worker(cluster):
     # The worker's log names the job once (not again through Flask's stderr handler).
     log = (cluster.logs / "worker-a.log").read_text()
     assert log.count(f"entry {entry_id} transcribed: waited") == 1, log[-3000:]
+    # The playable copy follows as a task of its own, after the transcript.
+    deadline = time.monotonic() + 30
+    while not cluster.entry(entry_id)["playable"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert cluster.entry(entry_id)["playable"] is True
+    log = (cluster.logs / "worker-a.log").read_text()
+    assert "voiceguide.make_playable_copy[" in log, log[-3000:]
 
 
 def test_worker_killed_mid_job_another_finishes_it_once(cluster, redis_server):

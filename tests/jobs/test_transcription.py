@@ -23,7 +23,7 @@ from tests.journal_factory import opened, unlock
 from voiceguide import cli
 from voiceguide.errors import JournalDamaged
 from voiceguide.extensions import db
-from voiceguide.jobs import backends, queue
+from voiceguide.jobs import backends, playable, queue
 from voiceguide.jobs import transcription as jobs
 from voiceguide.journal import entries as journal
 from voiceguide.journal import recordings, sealed
@@ -289,7 +289,7 @@ def worker_app(make_app):
     apps = []
 
     def make(**overrides):
-        app = make_app(START_WORKER=True, WORKERS=2, **overrides)
+        app = make_app(START_WORKER=True, **{"WORKERS": 2, **overrides})
         apps.append(app)
         return app
 
@@ -307,6 +307,33 @@ def test_worker_starts_lazily_and_finishes_uploads(worker_app):
     ids = [add_spoken(app) for _ in range(3)]  # create_spoken_entry enqueues each
     assert worker.wait_idle(10)
     assert [get(app, i).status for i in ids] == ["done"] * 3
+
+
+def test_a_waiting_transcription_runs_before_an_earlier_answers_copy(worker_app, monkeypatch):
+    # One worker, two answers: the second person's transcript must not wait while the
+    # first one's playable copy is encoded (the copy is queued behind it).
+    app = worker_app(WORKERS=1)
+    order: list[tuple[str, int]] = []
+    transcribe, copy = jobs.segments.transcribe_after_segments, playable.make_copy
+
+    def transcribing(entry, *args, **kwargs):
+        order.append(("transcript", entry.id))
+        threading.Event().wait(0.3)  # long enough for the second upload to queue
+        return transcribe(entry, *args, **kwargs)
+
+    def copying(entry_id, *args, **kwargs):
+        order.append(("copy", entry_id))
+        return copy(entry_id, *args, **kwargs)
+
+    monkeypatch.setattr(jobs.segments, "transcribe_after_segments", transcribing)
+    monkeypatch.setattr(playable, "make_copy", copying)
+    app.test_client().get("/healthz")
+    first = add_spoken(app)
+    second = add_spoken(app)
+    assert app.extensions[queue.EXTENSION_KEY].wait_idle(20)
+    assert order == [("transcript", first), ("transcript", second), ("copy", first),
+                     ("copy", second)]  # fmt: skip
+    assert all(get(app, i).playable_path for i in (first, second))
 
 
 def test_cli_command_starts_no_worker(worker_app, tmp_path):

@@ -23,7 +23,7 @@ from tests.helpers import PASSWORD, AuthActions
 from tests.test_at_rest import transcribe_all
 from voiceguide.accounts import keyring
 from voiceguide.extensions import db
-from voiceguide.jobs import playable, transcription
+from voiceguide.jobs import playable, queue, transcription
 from voiceguide.journal import recordings, recovery, sealed
 from voiceguide.models import Entry, EntryStatus
 from voiceguide.speech.audio import ffmpeg_exe
@@ -214,8 +214,8 @@ def test_a_copy_for_an_entry_deleted_meanwhile_is_not_kept(app, alice):
 
 def test_old_entries_get_their_copy_after_the_owners_next_sign_in(app, alice):
     entry_id = upload(alice, tone_wav(2.0))
+    transcribe_all(app)
     with app.app_context():  # as if made before copies existed: transcribed, no copy
-        transcription.transcribe_entry(entry_id)
         entry = db.session.get(Entry, entry_id)
         recordings.store().delete(entry.playable_path)
         entry.playable_path, entry.duration_s = None, 1.99
@@ -237,7 +237,18 @@ def test_old_entries_get_their_copy_after_the_owners_next_sign_in(app, alice):
 
 
 def test_the_transcript_is_saved_before_the_copy_is_made(app, alice, monkeypatch):
-    # A person waits for the words; the copy comes after them (about 0.3 s per 30 s).
+    # A person waits for the words; the copy comes after them (about 0.3 s per 30 s), as a
+    # job of its own: the transcription job only queues it.
+    copies: list[int] = []
+    monkeypatch.setattr(queue, "enqueue_copy", copies.append)
+    entry_id = upload(alice, tone_wav(1.0))
+    with app.app_context():
+        transcription.transcribe_entry(entry_id)
+    entry = row(app, entry_id)
+    assert entry is not None and entry.status == EntryStatus.DONE
+    assert entry.playable_path is None and entry.job_key is not None  # kept for the copy
+    assert copies == [entry_id]
+    monkeypatch.undo()
     seen: list[tuple[str, bool]] = []
     encode = playable.encode_playable
 
@@ -248,8 +259,8 @@ def test_the_transcript_is_saved_before_the_copy_is_made(app, alice, monkeypatch
         return encode(*args, **kwargs)
 
     monkeypatch.setattr(playable, "encode_playable", watching)
-    entry_id = upload(alice, tone_wav(1.0))
-    transcribe_all(app)
+    with app.app_context():
+        playable.convert_waiting(entry_id)  # the copy job
     assert seen == [(EntryStatus.DONE, True)]
     entry = row(app, entry_id)
     assert entry is not None and entry.playable_path and entry.job_key is None
@@ -265,8 +276,10 @@ def test_a_worker_killed_while_copying_leaves_the_copy_to_the_sweep(app, alice, 
     encode = playable.encode_playable
     monkeypatch.setattr(playable, "encode_playable", killed)
     entry_id = upload(alice, tone_wav(1.0))
-    with app.app_context(), pytest.raises(Killed):
+    with app.app_context():
         transcription.transcribe_entry(entry_id)
+    with app.app_context(), pytest.raises(Killed):
+        playable.convert_waiting(entry_id)  # the copy job
     entry = row(app, entry_id)
     # The transcript stands; the key stays for the copy, so the sweep finds the entry.
     assert entry is not None and entry.status == EntryStatus.DONE and entry.job_key is not None

@@ -8,6 +8,7 @@ from ..journal.recovery import remove_leftovers
 from ..speech.recognition import cores
 from . import queue
 from .celery_backend import CeleryQueue, make_celery
+from .playable import convert_waiting
 from .pool import ThreadPool
 from .segments import transcribe_segment
 from .transcription import due_entry_ids, release_claims, transcribe_entry
@@ -33,7 +34,7 @@ def init_app(app: Flask) -> None:
         sweep_every=app.config["TRANSCRIBE_SWEEP_SECONDS"],
         on_start=remove_leftovers,
         on_abandon=release_claims,
-        other_jobs={queue.SEGMENT: transcribe_segment},
+        other_jobs={queue.SEGMENT: transcribe_segment, queue.COPY: convert_waiting},
     )
 
     @app.before_request

@@ -11,13 +11,15 @@ from typing import Any
 
 from flask import Flask
 
-from .queue import SEGMENT, TRANSCRIBE
+from .playable import convert_waiting
+from .queue import COPY, SEGMENT, TRANSCRIBE
 from .segments import transcribe_segment
 from .transcription import transcribe_entry
 
 TASK_NAME = "voiceguide.transcribe"
 SEGMENT_TASK_NAME = "voiceguide.transcribe_segment"
-TASK_NAMES = {TRANSCRIBE: TASK_NAME, SEGMENT: SEGMENT_TASK_NAME}
+COPY_TASK_NAME = "voiceguide.make_playable_copy"
+TASK_NAMES = {TRANSCRIBE: TASK_NAME, SEGMENT: SEGMENT_TASK_NAME, COPY: COPY_TASK_NAME}
 
 
 def make_celery(app: Flask) -> Any:
@@ -55,6 +57,11 @@ def make_celery(app: Flask) -> Any:
     def transcribe_one_segment(segment_id: int) -> None:
         with app.app_context():
             transcribe_segment(segment_id)
+
+    @celery.task(name=COPY_TASK_NAME)  # type: ignore[untyped-decorator]
+    def make_playable_copy(entry_id: int) -> None:
+        with app.app_context():
+            convert_waiting(entry_id)
 
     return celery
 

@@ -15,6 +15,10 @@ TRANSCRIBE = "transcribe"
 """The job kind of an entry id: transcribe the whole entry (jobs/transcription.py)."""
 SEGMENT = "segment"
 """The job kind of a segment id: transcribe one closed segment of a stream (jobs/segments.py)."""
+COPY = "copy"
+"""The job kind of an entry id whose transcript is out: make its playable copy
+(jobs/playable.py). A job of its own, queued behind the transcriptions already waiting,
+so that nobody's transcript waits for another person's copy."""
 
 
 class JobQueue(Protocol):
@@ -47,6 +51,13 @@ def enqueue_segment(segment_id: int) -> None:
     backend = current_queue(current_app)
     if backend is not None:
         backend.submit(segment_id, 0.0, kind=SEGMENT)
+
+
+def enqueue_copy(entry_id: int) -> None:
+    """Hand an entry's playable copy to the queue (without one, the sweep finds the row)."""
+    backend = current_queue(current_app)
+    if backend is not None:
+        backend.submit(entry_id, 0.0, kind=COPY)
 
 
 def current_queue(app: Flask) -> JobQueue | None:

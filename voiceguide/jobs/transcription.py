@@ -9,9 +9,9 @@ whichever runs it.
 The job opens the recording with the data key wrapped for it at upload under the server
 job key (accounts/keys.py), decrypts it into a private temporary file for ffmpeg, and
 seals the transcript and the recogniser's word confidences (journal/confidence.py). Once
-the transcript is saved, the job makes the journal's playable copy (jobs/playable.py);
-the wrapped key is erased when the copy is attached or could not be made, and at once
-for any other outcome.
+the transcript is saved, it queues the journal's playable copy as a job of its own
+(jobs/playable.py); the wrapped key is erased when the copy is attached or could not be
+made, and at once for any other outcome.
 """
 
 from __future__ import annotations
@@ -129,9 +129,11 @@ def transcribe_entry(entry_id: int) -> None:
                                machine_sealed=machine, words_sealed=words, error=None)  # fmt: skip
         if finished:
             segments.forget_segments(entry)
-    # The transcript is out; the journal's playable copy is made after it, while the row
-    # still holds the job key (jobs/playable.py): a person waits for words, not for AAC.
-    playable.convert_waiting(entry_id)
+    # The transcript is out; the journal's playable copy is a job of its own, queued
+    # behind the transcriptions already waiting, while the row still holds the job key
+    # (jobs/playable.py): people wait for words, not for AAC.
+    if wants_copy:
+        queue.enqueue_copy(entry_id)
 
 
 def _key_given_meanwhile(entry: Entry) -> bytes | None:
