@@ -7,6 +7,10 @@ then the closing pause; encoded as Chromium's MediaRecorder does) and polls the 
 until its transcript is there. It prints answers per minute, p50/p95 upload time and
 upload-to-transcript time, errors and entries lost.
 
+`--stream`: each answer goes as the page sends it where the browser can stream (Chromium,
+Firefox): a piece every 0.5 s while the person speaks, then the finish; the figures are
+then the finish request and the time from the stop of speaking to the transcript.
+
 A bounded client of one thread per person (requests), not Locust: the people are few
 (tens), every one of them spends most of the time waiting as a person would, and the
 figures that matter (upload to transcript, entries lost) need the server's entry ids
@@ -15,6 +19,7 @@ gevent's monkey-patching or another dependency.
 
     .venv/bin/python scripts/load_test.py --start embedded --people 20   # flask serve
     .venv/bin/python scripts/load_test.py --start cluster --people 20    # scripts/cluster.sh
+    .venv/bin/python scripts/load_test.py --start cluster --people 20 --stream
     .venv/bin/python scripts/load_test.py --url http://host:8000 --people 20
 
 `--start` runs the server on a fresh data directory whose config.py lets N people sign
@@ -45,6 +50,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PASSWORD = "calm-river-lantern-42"
+TIMESLICE = 0.5
+"""Seconds of recording in each streamed piece (TIMESLICE_MS in static/js/stream.js)."""
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
@@ -134,26 +141,16 @@ def person(n: int, base: str, args, webm: bytes, questions, results: Results) ->
     results.sessions[name] = session
     followers: list[threading.Thread] = []
     for stage, prompt in questions:
-        time.sleep(random.uniform(*args.think) + args.speak)  # listen, think, speak
-        started = time.perf_counter()
+        time.sleep(random.uniform(*args.think))  # listen to the narration, think
+        form = {"stage": stage, "prompt": prompt, "client_id": str(uuid.uuid4())}
+        send = stream_answer if args.stream else upload_answer
         try:
-            response = session.post(
-                f"{base}/api/entries",
-                data={"stage": stage, "prompt": prompt, "client_id": str(uuid.uuid4())},
-                files={"audio": ("answer.webm", webm, "audio/webm")},
-                headers={"X-CSRFToken": token},
-                timeout=120,
-            )
-        except requests.RequestException as e:
-            results.error(f"{name}: upload: {e}")
+            entry_id, started = send(session, base, form, webm, token, args)
+        except (requests.RequestException, LoadError) as e:
+            results.error(f"{name}: {'stream' if args.stream else 'upload'}: {e}")
             continue
-        uploaded = time.perf_counter()
-        if response.status_code != 202:
-            results.error(f"{name}: upload: HTTP {response.status_code}")
-            continue
-        entry_id = response.json()["id"]
         with results.lock:
-            results.uploads.append(uploaded - started)
+            results.uploads.append(time.perf_counter() - started)
             results.accepted[name].append(entry_id)
         # The page moves on to the next narration while the transcript is made, so the
         # person does too: the offered load does not drop when the server falls behind.
@@ -164,6 +161,54 @@ def person(n: int, base: str, args, webm: bytes, questions, results: Results) ->
         followers.append(follower)
     for follower in followers:
         follower.join()
+
+
+class LoadError(Exception):
+    """The server refused a step of an answer."""
+
+
+def upload_answer(session, base: str, form: dict, webm: bytes, token: str, args):
+    """Speak (wait as long as the answer lasts), then upload the whole recording:
+    (entry id, when the upload began)."""
+    time.sleep(args.speak)
+    started = time.perf_counter()
+    response = session.post(
+        f"{base}/api/entries",
+        data=form,
+        files={"audio": ("answer.webm", webm, "audio/webm")},
+        headers={"X-CSRFToken": token},
+        timeout=120,
+    )
+    if response.status_code != 202:
+        raise LoadError(f"HTTP {response.status_code}")
+    return response.json()["id"], started
+
+
+def stream_answer(session, base: str, form: dict, webm: bytes, token: str, args):
+    """Stream the recording as the page does while the person speaks (a piece every
+    TIMESLICE seconds, at the pace it is spoken), then finish: (entry id, when the
+    speaking stopped)."""
+    headers = {"X-CSRFToken": token}
+    opened = session.post(f"{base}/api/streams", json=form, headers=headers, timeout=30)
+    if opened.status_code not in (200, 201):
+        raise LoadError(f"opening: HTTP {opened.status_code}")
+    stream = opened.json()
+    count = max(1, round(args.speak / TIMESLICE))
+    size = -(-len(webm) // count)
+    began = time.perf_counter()
+    for number in range(count):
+        time.sleep(max(0.0, began + (number + 1) * TIMESLICE - time.perf_counter()))
+        piece = webm[number * size : (number + 1) * size]
+        ack = session.put(f"{base}{stream['chunks_url']}{number}", data=piece, headers=headers,
+                          timeout=30)  # fmt: skip
+        if ack.status_code not in (200, 201):
+            raise LoadError(f"chunk {number}: HTTP {ack.status_code}")
+    stopped = max(time.perf_counter(), began + args.speak)
+    finished = session.post(f"{base}/api/streams/{stream['id']}/finish", json={"chunks": count},
+                            headers=headers, timeout=60)  # fmt: skip
+    if finished.status_code not in (200, 202):
+        raise LoadError(f"finish: HTTP {finished.status_code}")
+    return finished.json()["id"], stopped
 
 
 def follow(session, url: str, started: float, args, results: Results) -> None:
@@ -296,15 +341,14 @@ def report(
     cost: float | None,
     jobs: tuple[list[float], list[float]],
     cpu: dict[str, float],
+    streamed: bool,
 ) -> None:
     answers = len(results.to_transcript)
     minutes = (max(results.finished_at, default=started) - started) / 60
     print(f"answers transcribed: {answers} in {minutes:.1f} min "
           f"({answers / minutes if minutes else 0:.1f} answers/min)")  # fmt: skip
-    for label, values in (
-        ("upload", results.uploads),
-        ("upload to transcript", results.to_transcript),
-    ):
+    labels = ("finish", "stop to transcript") if streamed else ("upload", "upload to transcript")
+    for label, values in zip(labels, (results.uploads, results.to_transcript), strict=True):
         print(f"{label}: p50 {percentile(values, 50):.2f} s, p95 {percentile(values, 95):.2f} s, "
               f"max {max(values, default=float('nan')):.2f} s")  # fmt: skip
     print(f"errors: {len(results.errors)}")
@@ -335,6 +379,10 @@ def main() -> int:
         help="narration and thinking before each answer (s)",
     )  # fmt: skip
     parser.add_argument("--speak", type=float, default=30.0, help="length of each answer (s)")
+    parser.add_argument(
+        "--stream", action="store_true",
+        help="stream each answer while it is spoken, as the page does where it can",
+    )  # fmt: skip
     parser.add_argument("--patience", type=float, default=300.0, help="wait for a transcript (s)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--no-cost", action="store_true", help="skip measuring one answer alone")
@@ -352,7 +400,8 @@ def main() -> int:
             questions = prompts(base)
             results = Results()
             print(f"{args.people} people x {len(questions)} answers of {len(webm) // 1024} KiB "
-                  f"WebM ({args.speak:.0f} s speech) against {args.start or base}")  # fmt: skip
+                  f"WebM ({args.speak:.0f} s, {'streamed' if args.stream else 'uploaded'}) "
+              f"against {args.start or base}")  # fmt: skip
             started = time.time()
             threads = [
                 threading.Thread(target=person, args=(n, base, args, webm, questions, results))
@@ -364,7 +413,7 @@ def main() -> int:
                 thread.join()
             cpu = cpu_by_program(server.pid) if server is not None else {}
             jobs = job_times(workdir / "server.log")
-            report(results, started, lost(base, results), cost, jobs, cpu)
+            report(results, started, lost(base, results), cost, jobs, cpu, args.stream)
         finally:
             if server is not None:
                 stop_server(server)

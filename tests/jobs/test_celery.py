@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from tests import servers
 from tests.fakes import tone_wav
 from tests.helpers import AuthActions
 from voiceguide.extensions import db
+from voiceguide.jobs import queue
 from voiceguide.models import Entry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,6 +164,30 @@ def test_upload_is_transcribed_by_a_worker(cluster):
     assert cluster.entry(entry_id)["playable"] is True
     log = (cluster.logs / "worker-a.log").read_text()
     assert "voiceguide.make_playable_copy[" in log, log[-3000:]
+
+
+def test_a_worker_takes_a_waiting_transcript_before_segments_and_copies(cluster):
+    # Queued before any worker runs: a copy, a segment, then an answer's transcription.
+    backend = cluster.app.extensions[queue.EXTENSION_KEY]
+    with cluster.app.app_context():
+        backend.submit(10_001, kind=queue.COPY)
+        backend.submit(10_002, kind=queue.SEGMENT)
+    entry_id = cluster.upload()
+    cluster.worker("a")
+    cluster.wait_done([entry_id])
+    log = cluster.logs / "worker-a.log"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        received = re.findall(r"Task (voiceguide\.[a-z_]+)\[[^]]+\] received", log.read_text())
+        if "voiceguide.make_playable_copy" in received:
+            break
+        time.sleep(0.2)
+    # In order of first arrival (the worker's own sweep at start queues the entry again).
+    assert list(dict.fromkeys(received)) == [
+        "voiceguide.transcribe",
+        "voiceguide.transcribe_segment",
+        "voiceguide.make_playable_copy",
+    ], log.read_text()[-3000:]
 
 
 def test_worker_killed_mid_job_another_finishes_it_once(cluster, redis_server):

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from tests.helpers import AuthActions
 from tests.journal_factory import STAGE, count, data_key, user_id
 from voiceguide.extensions import db
+from voiceguide.jobs.playable import convert_waiting
 from voiceguide.jobs.transcription import due_entry_ids, transcribe_entry
 from voiceguide.journal.recordings import store
 from voiceguide.journal.recovery import remove_leftovers
@@ -313,6 +314,7 @@ def test_the_sweep_closes_a_stream_whose_answer_came_whole_into_that_entry(app, 
     assert whole.status_code == 202
     with app.app_context():
         transcribe_entry(whole.get_json()["id"])  # its text sealed: opened without a session
+        convert_waiting(whole.get_json()["id"])  # and the copy job that queued
         db.session.execute(
             update(AnswerStream).values(last_chunk_at=utcnow() - timedelta(seconds=121))
         )

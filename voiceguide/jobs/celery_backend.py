@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 
 from .playable import convert_waiting
-from .queue import COPY, SEGMENT, TRANSCRIBE
+from .queue import COPY, PRIORITY, SEGMENT, TRANSCRIBE
 from .segments import transcribe_segment
 from .transcription import transcribe_entry
 
@@ -35,7 +35,12 @@ def make_celery(app: Flask) -> Any:
         # Jobs take seconds of CPU each: a process reserves one at a time, so an idle
         # worker never waits behind a busy one's reserved messages.
         worker_prefetch_multiplier=1,
-        broker_transport_options={"visibility_timeout": app.config["CELERY_VISIBILITY_TIMEOUT"]},
+        broker_transport_options={
+            "visibility_timeout": app.config["CELERY_VISIBILITY_TIMEOUT"],
+            # One Redis list per priority, read most urgent first (queue.PRIORITY): with one
+            # message reserved at a time, a waiting transcript goes before any segment or copy.
+            "priority_steps": sorted(set(PRIORITY.values())),
+        },
         # A lost connection to Redis leaves a running transcription to finish and write its
         # row; the message Redis hands out again then finds the row done.
         worker_cancel_long_running_tasks_on_connection_loss=False,
@@ -81,7 +86,8 @@ class CeleryQueue:
     def submit(self, job_id: int, delay: float = 0.0, kind: str = TRANSCRIBE) -> None:
         """Send the job to the workers (a delay becomes a countdown); the sweep covers a failure."""
         try:
-            self.celery.send_task(TASK_NAMES[kind], args=[job_id], countdown=delay or None)
+            self.celery.send_task(TASK_NAMES[kind], args=[job_id], countdown=delay or None,
+                                  priority=PRIORITY[kind])  # fmt: skip
         except Exception:  # Redis away: the committed row is still due, a sweep sends it
             self.app.logger.warning("%s %s: could not reach the broker; left to the sweep",
                                     kind, job_id, exc_info=True)  # fmt: skip

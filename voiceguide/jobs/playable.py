@@ -11,8 +11,9 @@ and names it on the row with its exact duration, dropping the job key in the sam
 UPDATE. The original stays as it was.
 
 Entries made before copies existed get theirs at the owner's next sign-in
-(journal/playable.request_copies gives each a job key); the same job runs then,
-reaching `convert_waiting` because there is nothing to transcribe.
+(journal/playable.request_copies gives each a job key and queues its copy job). The
+sweep finds rows waiting for a copy too: their transcription job, finding nothing to
+transcribe, queues the copy job in its turn.
 
 A failure here is logged and drops the key (the original is served until a copy
 exists; the next sign-in asks again). A process killed while making a copy leaves the
@@ -52,6 +53,12 @@ def waiting_clause() -> ColumnElement[bool]:
         Entry.playable_path.is_(None),
         Entry.recording_path.is_not(None),
     )
+
+
+def waiting(entry_id: int) -> bool:
+    """Whether the entry waits for its copy (and holds the key for it)."""
+    found = db.session.scalar(db.select(Entry.id).where(Entry.id == entry_id, waiting_clause()))
+    return found is not None
 
 
 def make_copy(entry_id: int, owner_id: int, recording: str, data_key: bytes) -> str | None:
@@ -115,9 +122,7 @@ def convert_waiting(entry_id: int) -> None:
     """Make the copy of an entry whose transcription has ended, if it holds a job key;
     the key goes when the copy is attached, or when it could not be made."""
     entry = db.session.get(Entry, entry_id, populate_existing=True)
-    if entry is None or not db.session.scalar(
-        db.select(Entry.id).where(Entry.id == entry_id, waiting_clause())
-    ):
+    if entry is None or not waiting(entry_id):
         db.session.rollback()
         return
     wrapped, owner_id, recording = entry.job_key, entry.user_id, entry.recording_path

@@ -7,6 +7,7 @@ sweeper (and every start) asks for the ids that are due and queues them again.
 from __future__ import annotations
 
 import atexit
+import itertools
 import queue
 import threading
 import time
@@ -15,9 +16,10 @@ from typing import Any
 
 from flask import Flask
 
-from .queue import TRANSCRIBE
+from .queue import PRIORITY, TRANSCRIBE
 
-_STOP = object()
+_STOP = -1
+"""The priority of the signal that stops a thread (a stopping pool starts no job anyway)."""
 
 
 class ThreadPool:
@@ -44,7 +46,12 @@ class ThreadPool:
         self.on_start = on_start
         self.on_abandon = on_abandon
         """Called at interpreter exit with the ids of transcriptions running, to hand them back."""
-        self._queue: queue.Queue[tuple[str, int] | object] = queue.Queue()
+        # (priority, arrival, job): the most urgent kind first (queue.PRIORITY), then in order;
+        # a job of None stops a thread.
+        self._queue: queue.PriorityQueue[tuple[int, int, tuple[str, int] | None]] = (
+            queue.PriorityQueue()
+        )
+        self._arrivals = itertools.count()
         self._queued: set[tuple[str, int]] = set()  # waiting in the queue, to avoid duplicates
         self._running: set[tuple[str, int]] = set()
         self._timers: dict[object, threading.Timer] = {}  # delayed submissions
@@ -114,7 +121,7 @@ class ThreadPool:
         """Let running jobs finish, drop the queue and end the threads."""
         self._stop_taking()
         for _ in range(self.size):
-            self._queue.put(_STOP)
+            self._queue.put((_STOP, next(self._arrivals), None))
         for thread in self._threads:
             thread.join(timeout)
 
@@ -153,12 +160,12 @@ class ThreadPool:
             if key in self._queued or self._stopping.is_set():
                 return
             self._queued.add(key)
-        self._queue.put(key)
+        self._queue.put((PRIORITY[key[0]], next(self._arrivals), key))
 
     def _loop(self) -> None:
         while True:
-            key = self._queue.get()
-            if not isinstance(key, tuple) or self._stopping.is_set():
+            _, _, key = self._queue.get()
+            if key is None or self._stopping.is_set():
                 return
             with self._lock:
                 self._queued.discard(key)

@@ -17,8 +17,13 @@ SEGMENT = "segment"
 """The job kind of a segment id: transcribe one closed segment of a stream (jobs/segments.py)."""
 COPY = "copy"
 """The job kind of an entry id whose transcript is out: make its playable copy
-(jobs/playable.py). A job of its own, queued behind the transcriptions already waiting,
-so that nobody's transcript waits for another person's copy."""
+(jobs/playable.py). A job of its own, so that nobody's transcript waits for a copy."""
+PRIORITY = {TRANSCRIBE: 0, SEGMENT: 1, COPY: 2}
+"""Which kind runs first when jobs wait (lower first; in order of arrival within a kind).
+At an answer's end a person waits for its transcript; a segment is only a head start on
+one (a segment not yet run when its answer ends is covered by the answer's own job and
+then ends at once), and a copy is wanted only when the answer is replayed. Under load
+the segments wait, so streamed answers cost no more than uploaded ones."""
 
 
 class JobQueue(Protocol):

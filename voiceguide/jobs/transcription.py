@@ -62,8 +62,10 @@ def transcribe_entry(entry_id: int) -> None:
         current_app.logger.warning("entry %s: the database refused the claim; later", entry_id)
         queue.enqueue(entry_id, delay=DB_RETRY_DELAY)
         return
-    if token is None:
-        playable.convert_waiting(entry_id)  # nothing to transcribe; perhaps a copy to make
+    if token is None:  # nothing to transcribe; perhaps a copy to make, in its turn
+        if playable.waiting(entry_id):
+            queue.enqueue_copy(entry_id)
+        db.session.rollback()
         return
     entry = db.session.get(Entry, entry_id, populate_existing=True)
     if entry is None:  # deleted in between

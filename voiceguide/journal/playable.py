@@ -70,5 +70,5 @@ def request_copies(user: User, data_key: bytes) -> int:
         entry.job_key = keys.wrap_for_job(data_key, user.id, entry.id)
     db.session.commit()
     for entry in waiting:
-        queue.enqueue(entry.id)
+        queue.enqueue_copy(entry.id)
     return len(waiting)
