@@ -100,6 +100,7 @@ _TYPES: dict[str, Callable[[Any], Any]] = {
     "STREAM_MIN_SEGMENT_SECONDS": float,
     "STREAM_LONG_PAUSE_SECONDS": float,
     "STREAM_MAX_SEGMENT_SECONDS": float,
+    "STREAM_SEGMENT_MAX_WAIT_SECONDS": float,
     "LOG_LEVEL": _log_level,
     "WHISPER_BEAM_SIZE": _whole,
     "UNSURE_WORD_BELOW": float,
@@ -203,6 +204,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "STREAM_MIN_SEGMENT_SECONDS": 6.0,
         "STREAM_LONG_PAUSE_SECONDS": 1.0,
         "STREAM_MAX_SEGMENT_SECONDS": 20.0,
+        # A segment whose job starts later than this after it closed is left to the
+        # answer's own job: the workers are busy, and a segment costs about a whole short
+        # answer's transcription (Whisper's 30 s window), so under load streaming falls
+        # back to transcribing once, at the finish (scripts/load_test.py --stream).
+        "STREAM_SEGMENT_MAX_WAIT_SECONDS": 2.0,
         # `flask serve` on SIGTERM: how long in-flight requests may take to finish.
         "SHUTDOWN_GRACE_SECONDS": 20.0,
         # The app's own log: start and stop, sweeps, each transcription's wait and run time

@@ -310,6 +310,8 @@ class StreamSegment(Model):
     """0, 1, 2... in the order they were spoken."""
     start_s: Mapped[float]
     end_s: Mapped[float]
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=utcnow)
+    """When the pause that closed it was heard (None for rows older than the column)."""
     status: Mapped[EntryStatus] = mapped_column(
         StrEnumType(EntryStatus, 16), default=EntryStatus.PENDING
     )

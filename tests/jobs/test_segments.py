@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +17,7 @@ from voiceguide.jobs.segments import WAIT_FOR_RUNNING_S, segment_text, transcrib
 from voiceguide.jobs.transcription import transcribe_entry
 from voiceguide.journal import sealed
 from voiceguide.journal.recordings import store
-from voiceguide.models import Entry, StreamSegment
+from voiceguide.models import Entry, StreamSegment, utcnow
 from voiceguide.speech import registry
 
 
@@ -132,6 +134,50 @@ def test_the_segment_job_transcribes_once_with_the_text_before_it(app, streamed)
         calls = engine.calls
         transcribe_segment(second)  # a second delivery: claimed already, nothing runs
         assert engine.calls == calls
+
+
+def test_a_segment_that_waited_long_for_a_worker_is_left_to_the_entry(app, streamed, caplog):
+    # The workers are busy: a segment's Whisper pass would cost more than the finish saves.
+    streamed.put(0)
+    late = streamed.segment(0, 0.0, 0.3, status="pending")
+    limit = app.config["STREAM_SEGMENT_MAX_WAIT_SECONDS"]
+    with app.app_context():
+        row = db.session.get(StreamSegment, late)
+        row.closed_at = utcnow() - timedelta(seconds=limit + 0.5)
+        db.session.commit()
+        engine = fake(app)
+        calls = engine.calls
+        transcribe_segment(late)
+        assert engine.calls == calls  # no Whisper pass
+        assert db.session.get(StreamSegment, late).status == "failed"
+        assert store().segment_audio(streamed.owner, streamed.id, 0, streamed.key) is None
+    assert f"segment {late} left to its answer's job: it waited" in caplog.text
+    entry, engine = transcribed(app, streamed)
+    assert entry.machine_transcript == "a fake transcript"  # the whole answer, at the finish
+    assert engine.seconds == pytest.approx(entry.duration_s, abs=0.05)
+
+
+def test_a_fresh_segment_is_transcribed_and_logged_with_its_wait(app, streamed, caplog):
+    streamed.put(0)
+    fresh = streamed.segment(0, 0.0, 0.3, status="pending", audio=b"\1\0" * 4800)
+    with app.app_context():
+        transcribe_segment(fresh)
+        assert db.session.get(StreamSegment, fresh).status == "done"
+    assert re.search(rf"segment {fresh} transcribed: waited 0\.\d\d s, ran", caplog.text)
+
+
+def test_segments_after_one_not_transcribed_are_left_to_the_entry(app, streamed):
+    # The answer's job would transcribe them again: it joins only the segments done from
+    # the first on.
+    streamed.put(0)
+    streamed.segment(0, 0.0, 0.3, status="failed")
+    after = streamed.segment(1, 0.3, 0.6, status="pending", audio=b"\1\0" * 4800)
+    engine = fake(app)
+    calls = engine.calls
+    with app.app_context():
+        transcribe_segment(after)
+        assert db.session.get(StreamSegment, after).status == "failed"
+    assert engine.calls == calls
 
 
 def test_a_segment_whose_audio_went_with_the_finish_is_left_to_the_entry(app, streamed):

@@ -24,7 +24,7 @@ from ..accounts import keys
 from ..errors import JournalDamaged
 from ..extensions import db
 from ..journal import recordings, sealed
-from ..models import AnswerStream, Entry, EntryStatus, StreamSegment
+from ..models import AnswerStream, Entry, EntryStatus, StreamSegment, utcnow
 from ..speech import registry
 from ..speech.base import NoSpeechError, Pcm, SpeechError, Transcript, Word
 
@@ -50,6 +50,13 @@ def transcribe_segment(segment_id: int) -> None:
     if segment is None or stream is None:
         return
     store = recordings.store()
+    log = current_app.logger
+    skip = _not_worth_it(segment)
+    if skip is not None:
+        store.delete_segment_audio(stream.user_id, stream.id, segment.number)
+        _record(segment_id, EntryStatus.FAILED, None)
+        log.info("segment %s left to its answer's job: %s", segment_id, skip)
+        return
     try:
         key = keys.unwrap_for_job(stream.job_key, stream.user_id, stream.id, "stream")
         audio = store.segment_audio(stream.user_id, stream.id, segment.number, key)
@@ -59,15 +66,49 @@ def transcribe_segment(segment_id: int) -> None:
         _record(segment_id, EntryStatus.FAILED, None)
         return
     store.delete_segment_audio(stream.user_id, stream.id, segment.number)
+    began = time.perf_counter()
+    pcm = Pcm(audio)
     try:
-        text = _transcribe(Pcm(audio), context_before(segment, key))
+        text = _transcribe(pcm, context_before(segment, key))
     except NoSpeechError:
         text = ""
     except SpeechError:
-        current_app.logger.warning("segment %s: not transcribed", segment_id, exc_info=True)
+        log.warning("segment %s: not transcribed", segment_id, exc_info=True)
         _record(segment_id, EntryStatus.FAILED, None)
         return
     _record(segment_id, EntryStatus.DONE, _seal(key, segment, text))
+    log.info("segment %s transcribed: waited %.2f s, ran %.2f s for %.1f s of audio",
+             segment_id, _waited(segment), time.perf_counter() - began, pcm.seconds)  # fmt: skip
+
+
+def _waited(segment: StreamSegment) -> float:
+    """Seconds since the segment closed (0 for a row from before the column)."""
+    if segment.closed_at is None:
+        return 0.0
+    return (utcnow() - segment.closed_at).total_seconds()
+
+
+def _not_worth_it(segment: StreamSegment) -> str | None:
+    """Why transcribing the segment now would not help its answer, or None.
+
+    The answer's job uses the segments done from the first on and transcribes the rest
+    itself (`transcribe_after_segments`): after a segment that was not transcribed, later
+    ones would be done twice. And one that waited long in the queue means the workers
+    are busy: its Whisper pass would cost them more than the answer's job saves.
+    """
+    waited = _waited(segment)
+    if waited > current_app.config["STREAM_SEGMENT_MAX_WAIT_SECONDS"]:
+        return f"it waited {waited:.1f} s for a worker"
+    gap = db.session.scalar(
+        select(StreamSegment.id)
+        .where(
+            StreamSegment.stream_id == segment.stream_id,
+            StreamSegment.number < segment.number,
+            StreamSegment.status == EntryStatus.FAILED,
+        )
+        .limit(1)
+    )
+    return None if gap is None else "an earlier segment was not transcribed"
 
 
 def context_before(segment: StreamSegment, key: bytes) -> str:
