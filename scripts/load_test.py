@@ -259,11 +259,13 @@ def lost(base: str, results: Results) -> int:
     return missing
 
 
-def start_server(kind: str, workdir: Path, port: int) -> subprocess.Popen[bytes]:
-    """`flask serve` (embedded) or scripts/cluster.sh on a fresh data directory."""
+def start_server(kind: str, workdir: Path, port: int, extra: list[str]) -> subprocess.Popen[bytes]:
+    """`flask serve` (embedded) or scripts/cluster.sh on a fresh data directory whose
+    config.py holds `extra` settings too (KEY=VALUE lines)."""
     data = workdir / "data"
     data.mkdir()
-    (data / "config.py").write_text('REGISTER_RATE_LIMIT = "10000 per hour"\n')
+    settings = ['REGISTER_RATE_LIMIT = "10000 per hour"', *extra]
+    (data / "config.py").write_text("\n".join(settings) + "\n")
     env = {**os.environ, "VOICEGUIDE_DATA_DIR": str(data), "PORT": str(port)}
     bin_dir = Path(sys.executable).parent
     if kind == "embedded":
@@ -383,6 +385,10 @@ def main() -> int:
         "--stream", action="store_true",
         help="stream each answer while it is spoken, as the page does where it can",
     )  # fmt: skip
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE",
+        help="a setting for the started server's config.py, e.g. STREAM_LIVE=False",
+    )  # fmt: skip
     parser.add_argument("--patience", type=float, default=300.0, help="wait for a transcript (s)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--no-cost", action="store_true", help="skip measuring one answer alone")
@@ -394,7 +400,7 @@ def main() -> int:
         workdir = Path(tmp)
         webm = make_sample(workdir, args.speak)
         cost = None if args.no_cost else answer_cost(workdir)
-        server = start_server(args.start, workdir, args.port) if args.start else None
+        server = start_server(args.start, workdir, args.port, args.set) if args.start else None
         base = args.url.rstrip("/") if args.url else f"http://127.0.0.1:{args.port}"
         try:
             questions = prompts(base)

@@ -51,7 +51,8 @@ def transcribe_segment(segment_id: int) -> None:
         return
     store = recordings.store()
     log = current_app.logger
-    skip = _not_worth_it(segment)
+    waited = _waited(segment)
+    skip = _not_worth_it(segment, waited)
     if skip is not None:
         store.delete_segment_audio(stream.user_id, stream.id, segment.number)
         _record(segment_id, EntryStatus.FAILED, None)
@@ -78,7 +79,7 @@ def transcribe_segment(segment_id: int) -> None:
         return
     _record(segment_id, EntryStatus.DONE, _seal(key, segment, text))
     log.info("segment %s transcribed: waited %.2f s, ran %.2f s for %.1f s of audio",
-             segment_id, _waited(segment), time.perf_counter() - began, pcm.seconds)  # fmt: skip
+             segment_id, waited, time.perf_counter() - began, pcm.seconds)  # fmt: skip
 
 
 def _waited(segment: StreamSegment) -> float:
@@ -88,7 +89,7 @@ def _waited(segment: StreamSegment) -> float:
     return (utcnow() - segment.closed_at).total_seconds()
 
 
-def _not_worth_it(segment: StreamSegment) -> str | None:
+def _not_worth_it(segment: StreamSegment, waited: float) -> str | None:
     """Why transcribing the segment now would not help its answer, or None.
 
     The answer's job uses the segments done from the first on and transcribes the rest
@@ -96,7 +97,6 @@ def _not_worth_it(segment: StreamSegment) -> str | None:
     ones would be done twice. And one that waited long in the queue means the workers
     are busy: its Whisper pass would cost them more than the answer's job saves.
     """
-    waited = _waited(segment)
     if waited > current_app.config["STREAM_SEGMENT_MAX_WAIT_SECONDS"]:
         return f"it waited {waited:.1f} s for a worker"
     gap = db.session.scalar(
