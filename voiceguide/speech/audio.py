@@ -13,6 +13,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", RuntimeWarning)
     from pydub import AudioSegment
 
+from . import ffmpeg_process
 from .base import AudioDecodeError, DecodeTimeoutError, Pcm
 from .probe import DEMUXERS, INPUT_SAFETY
 
@@ -96,7 +97,7 @@ def decode_file(
         command += ["-t", f"{max_seconds + 1:.3f}"]
     command += ["-f", "wav", "-acodec", "pcm_s16le", "-"]
     try:
-        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+        done = ffmpeg_process.run(command, timeout)
     except subprocess.TimeoutExpired as e:  # run() has killed ffmpeg
         raise DecodeTimeoutError("The recording took too long to decode.") from e
     if done.returncode != 0 or len(done.stdout) <= 44:
@@ -127,7 +128,7 @@ def encode_playable(
     command += ["-ac", "1", "-ar", PLAYABLE_RATE, "-c:a", "aac", "-b:a", PLAYABLE_BITRATE]
     command += ["-movflags", "+faststart", "-f", "mp4", out]
     try:
-        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+        done = ffmpeg_process.run(command, timeout)
     except subprocess.TimeoutExpired as e:
         raise DecodeTimeoutError("The recording took too long to convert.") from e
     if done.returncode != 0:

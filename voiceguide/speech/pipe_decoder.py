@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 
+from . import ffmpeg_process
 from .audio import ffmpeg_exe
 from .base import AudioDecodeError
 from .probe import DEMUXERS
@@ -36,7 +37,7 @@ class PipeDecoder:
             "-fflags", "nobuffer", "-f", demuxer, "-i", "pipe:0", "-vn", "-ac", "1",
             "-ar", "16000", "-f", "s16le", "-flush_packets", "1", "pipe:1",
         ]  # fmt: skip
-        self._process = subprocess.Popen(
+        self._process = ffmpeg_process.start(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
         self._pcm = bytearray()

@@ -14,6 +14,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 
+from . import ffmpeg_process
 from .base import AudioDecodeError, DecodeTimeoutError
 
 # Our sniffed container names -> ffmpeg's demuxer names.
@@ -78,7 +79,7 @@ def probe(ffmpeg: str, path: str, container: str, timeout: float = PROBE_TIMEOUT
     command += ["-i", path]
     try:
         # Exit status 1 ("at least one output file must be specified") is expected.
-        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+        done = ffmpeg_process.run(command, timeout)
     except subprocess.TimeoutExpired as e:
         raise DecodeTimeoutError("The recording took too long to read.") from e
     return parse(done.stderr.decode("utf-8", "replace"))
