@@ -4,7 +4,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { canStream, endsTurn, LiveStream } from '../../voiceguide/static/js/stream.js';
+import {
+  canStream,
+  clientIdFor,
+  endsTurn,
+  handOver,
+  LiveStream,
+} from '../../voiceguide/static/js/stream.js';
 
 test('WebM and Ogg recordings are streamed; MP4 and WAV go whole', () => {
   globalThis.indexedDB ??= /** @type {any} */ ({});
@@ -63,4 +69,17 @@ test('a stream with no chunk for a while (a held recording) is asked about, so i
     globalThis.fetch = realFetch;
     performance.now = realNow;
   }
+});
+
+test('an answer saved early is finished through its healthy stream; the turn streams no more', () => {
+  const healthy = /** @type {any} */ ({ healthy: true, clientId: 'stream-1', captions: null });
+  const early = {};
+  assert.equal(handOver(healthy, early), null, 'what the person says next goes whole');
+  assert.equal(clientIdFor(early), 'stream-1', 'the early part is the stream\u2019s answer');
+
+  const failing = /** @type {any} */ ({ healthy: false, clientId: 'stream-2', captions: null });
+  const other = {};
+  assert.equal(handOver(failing, other), failing, 'the turn keeps a stream that is not healthy');
+  assert.equal(clientIdFor(other), undefined, 'and the early part goes as a whole file');
+  assert.equal(handOver(null, {}), null);
 });

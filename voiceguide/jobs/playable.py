@@ -4,11 +4,11 @@ A browser's WebM recording carries no duration (players show "0:00 / 0:00" and c
 seek) and does not play on Apple devices. The job that transcribes an entry holds its
 owner's data key: once the transcript is saved (a person waits for that, not for the
 copy), the row keeps its job key a little longer and the job queues a copy job
-(queue.COPY, behind the transcriptions already waiting), whose `convert_waiting` decrypts the
-original into a private temporary file, encodes it as AAC in MP4 with the index in
-front (speech/audio.encode_playable), seals the copy under the same key into the store,
-and names it on the row with its exact duration, dropping the job key in the same
-UPDATE. The original stays as it was.
+(queue.COPY: it runs after any waiting transcription or segment). `convert_waiting`
+decrypts the original into a private temporary file, encodes it as AAC in MP4 with the
+index in front (speech/audio.encode_playable), seals the copy under the same key into
+the store, and names it on the row with its exact duration, dropping the job key in the
+same UPDATE. The original stays as it was.
 
 Entries made before copies existed get theirs at the owner's next sign-in
 (journal/playable.request_copies gives each a job key and queues its copy job). The

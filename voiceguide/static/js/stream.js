@@ -393,6 +393,22 @@ export function attach(result, live) {
 }
 
 /**
+ * An answer saved early (the person has paused; the turn listens on): when its stream is
+ * healthy, the stream becomes that early part's, to be finished into its entry at once, so
+ * that only the last words are left to transcribe rather than the whole file. The turn then
+ * streams no more (null): should the person speak again, the whole answer goes as a file and
+ * replaces the early part. A stream that is not healthy stays the turn's (returned).
+ * @param {LiveStream|null} live the turn's stream
+ * @param {object} early the recording's result so far
+ * @returns {LiveStream|null} the stream the turn keeps
+ */
+export function handOver(live, early) {
+  if (!live?.healthy) return live;
+  attach(early, live);
+  return null;
+}
+
+/**
  * The client_id of the stream a recording's result came from (its answer keeps it).
  * @param {object} result
  * @returns {string|undefined}

@@ -6,7 +6,7 @@
 import { abortError, sleep, uuid, within } from './dom.js';
 import { STORED } from './outbox.js';
 import { MicrophoneError, openMicrophone, pickMimeType, Recording } from './recorder.js';
-import { attach, clientIdFor, finishLive, startLive, TIMESLICE_MS } from './stream.js';
+import { attach, clientIdFor, finishLive, handOver, startLive, TIMESLICE_MS } from './stream.js';
 import { audioContext, reminderTone, softTone } from './tones.js';
 
 const COMMAND_MAX_SPEECH_S = 2.5; // a command is a word or two
@@ -117,7 +117,9 @@ export async function recordAnswer(ctx, signal, part = null) {
     settleSeconds: pauseSeconds && pauseSeconds > EARLY_SAVE_S ? EARLY_SAVE_S : null,
     settleAfterSpeechS: COMMAND_MAX_SPEECH_S,
     onSettle: (early) => {
-      // The answer so far goes whole; its stream goes on to the end of the turn.
+      // The answer so far is saved: through its stream when that is healthy (its entry
+      // then needs only the last words transcribed), else as a whole file.
+      live = handOver(live, early);
       savedEarly = sendAnswer(ctx, question, early);
     },
     onResume: () => {
