@@ -48,6 +48,13 @@ class WhisperOptions:
     workers: int = 1
     """Model replicas, so that this many transcriptions run in parallel (CTranslate2
     models are safe to call from several threads; each call takes a free replica)."""
+    condition_on_previous_text: bool = False
+    """Whether a window after the first is prompted with the text decoded before it. Off:
+    with greedy decoding, the text before a segment given as its prompt sometimes sent
+    Whisper on into the silence after the last word, decoding and discarding a window again
+    and again at rising temperatures: a 6.5 s segment took 4.4 s instead of 1.0 s (7 to 9 s
+    on a busy machine, in scripts/bench_streaming.py), for the same words. Our own prompt
+    (the answer's earlier text, the command hints) still leads the first window."""
     word_confidence: bool = True
     """Ask for word timestamps, which carry each word's probability (the journal underlines
     the unsure ones). Measured by scripts/bench_word_confidence.py; see the README."""
@@ -103,6 +110,7 @@ class WhisperRecognizer:
                 language="en",
                 beam_size=self.options.beam_size,
                 vad_filter=self.options.vad_filter,
+                condition_on_previous_text=self.options.condition_on_previous_text,
                 word_timestamps=self.options.word_confidence and not hints,
                 **prompt,
             )
