@@ -131,9 +131,9 @@ def transcribe_entry(entry_id: int) -> None:
                                machine_sealed=machine, words_sealed=words, error=None)  # fmt: skip
         if finished:
             segments.forget_segments(entry)
-    # The transcript is out; the journal's playable copy is a job of its own, queued
-    # behind the transcriptions already waiting, while the row still holds the job key
-    # (jobs/playable.py): people wait for words, not for AAC.
+    # The transcript is out; the journal's playable copy is a job of its own, which runs
+    # after any waiting transcription (queue.PRIORITY) while the row still holds the job
+    # key (jobs/playable.py): people wait for words, not for AAC.
     if wants_copy:
         queue.enqueue_copy(entry_id)
 
