@@ -5,6 +5,7 @@ import { beforeEach, test } from 'node:test';
 import { setImmediate as settle } from 'node:timers/promises';
 
 import { Session } from '../../voiceguide/static/js/flow.js';
+import { BEAT_MS } from '../../voiceguide/static/js/turns.js';
 import { installStorage } from './storage.js';
 
 // The browser's window as far as the session needs it: no audio context, not secure (so the
@@ -226,7 +227,8 @@ test('no microphone: the question turns to typing, and a typed answer moves on',
   await settle();
   assert.equal(session.state, 'typing');
   session.typedAnswerSent('q1');
-  await until(() => session.state === 'playing');
+  // After the answer, the beat of quiet (BEAT_MS) comes before the next part: wait past it.
+  await until(() => session.state === 'playing', BEAT_MS + 3000);
   assert.equal(session.index, 1);
 });
 
