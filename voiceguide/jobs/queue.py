@@ -23,7 +23,7 @@ PRIORITY = {TRANSCRIBE: 0, SEGMENT: 1, COPY: 2}
 At an answer's end a person waits for its transcript; a segment is only a head start on
 one (a segment not yet run when its answer ends is covered by the answer's own job and
 then ends at once), and a copy is wanted only when the answer is replayed. Under load
-the segments wait, so streamed answers cost no more than uploaded ones."""
+the segments wait, so nobody's transcript is held up by other people's segments."""
 
 
 class JobQueue(Protocol):
